@@ -1,0 +1,1 @@
+from . import decode_heads, losses, segmentors  # noqa: F401
