@@ -33,6 +33,17 @@ problem and the condition under which it can be deleted.
    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never touched.
    *Delete when*: mmengine passes ``weights_only`` itself or registers its
    own safe globals (mmengine > 0.10.7).
+
+3. Distributed launch without GPUs (:func:`prepare_cpu_launch`).
+   *Problem*: mmengine's ``init_dist`` calls ``torch.cuda.set_device``, its
+   default DDP wrapper passes ``device_ids=[LOCAL_RANK]``, and SyncBN has no
+   CPU kernel, so ``tools/dist_train.sh`` cannot run on a CPU-only machine.
+   *Fix*: the tools call it with the config; when launched distributed and
+   no CUDA device exists it initialises a ``gloo`` process group itself
+   (mmengine then skips ``init_dist``), sets ``device_ids=None`` on the DDP
+   wrapper and turns ``SyncBN`` into ``BN`` in the model config. With a GPU
+   it does nothing: NCCL, device ids and SyncBN stay as configured.
+   *Delete when*: mmengine's launcher supports CPU-only ``torchrun``.
 """
 import importlib.machinery
 import importlib.util
@@ -143,6 +154,53 @@ def patch_checkpoint_loading() -> None:
 
     CheckpointLoader.register_scheme(prefixes='', loader=load_from_local,
                                      force=True)
+
+
+def _sync_bn_to_bn(node: Any) -> int:
+    """Replace every ``type='SyncBN'`` in a config tree; count them."""
+    count = 0
+    if isinstance(node, dict):
+        if node.get('type') == 'SyncBN':
+            node['type'] = 'BN'
+            count += 1
+        for value in node.values():
+            count += _sync_bn_to_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            count += _sync_bn_to_bn(value)
+    return count
+
+
+def prepare_cpu_launch(cfg: Any) -> bool:
+    """Make a distributed launch work on a machine without CUDA.
+
+    Args:
+        cfg (mmengine.Config): The run config; ``cfg.launcher`` is read and
+            ``cfg.model`` / ``cfg.model_wrapper_cfg`` are edited in place.
+
+    Returns:
+        bool: True if the CPU (gloo) set-up was applied.
+    """
+    import torch
+    import torch.distributed as dist
+    from mmengine.logging import print_log
+
+    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
+        return False
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper.setdefault('type', 'MMDistributedDataParallel')
+    wrapper['device_ids'] = None
+    wrapper.setdefault('broadcast_buffers', False)
+    if 'find_unused_parameters' in cfg:
+        wrapper.setdefault('find_unused_parameters',
+                           cfg.find_unused_parameters)
+    cfg.model_wrapper_cfg = wrapper
+    n = _sync_bn_to_bn(cfg.model)
+    print_log(f'No CUDA device: distributed on CPU with gloo; {n} SyncBN '
+              'layer config(s) turned into BN.', logger='current')
+    return True
 
 
 def apply() -> None:

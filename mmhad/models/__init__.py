@@ -1,1 +1,4 @@
 from . import decode_heads, losses, segmentors  # noqa: F401
+from .data_preprocessor import MultiTaskDataPreProcessor
+
+__all__ = ['MultiTaskDataPreProcessor']

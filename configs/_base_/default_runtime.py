@@ -1,0 +1,12 @@
+# Runtime shared by every mmhad config: mmseg's defaults plus the plugin.
+_base_ = 'mmseg::_base_/default_runtime.py'
+
+custom_imports = dict(imports=['mmhad'], allow_failed_imports=False)
+default_scope = 'mmseg'
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),  # tools/ switch to gloo without CUDA
+)
+log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

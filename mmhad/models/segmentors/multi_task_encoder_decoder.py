@@ -1,0 +1,318 @@
+"""A shared encoder with one decode head per dense-prediction task."""
+import copy
+from typing import Dict, List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import BaseSegmentor
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
+                         OptSampleList, SampleList, add_prefix)
+from torch import Tensor
+
+from ..decode_heads import DenseRegressionHeadMixin
+
+
+@MODELS.register_module()
+class MultiTaskEncoderDecoder(BaseSegmentor):
+    """Backbone (+ neck) shared by a ``ModuleDict`` of task heads.
+
+    Every head reads the same features. Three task sets drive it:
+
+    - ``decode_heads``: every task the model *has* a head for;
+    - ``learned_tasks``: tasks the model predicts (kept in the buffer
+      ``learned_mask`` so checkpoints carry it and ``tools/test.py``
+      evaluates exactly what was learned);
+    - ``active_tasks``: tasks trained on ground truth in the current batch.
+
+    Joint training keeps all three equal. The continual loop
+    (:class:`ContinualTrainLoop`) grows ``learned_tasks`` phase by phase and
+    sets ``active_tasks`` to the phase's task; when a frozen teacher is set
+    (:meth:`set_teacher`) the student's outputs for the teacher's other
+    tasks are distilled towards the teacher's with ``distill_loss``.
+
+    Segmentation heads are any mmseg decode head (``ASPPHead``...). Heads
+    with :class:`DenseRegressionHeadMixin` regress their own field
+    (``DepthASPPHead``, ``NormalASPPHead``).
+
+    Args:
+        backbone (dict): Backbone config (any mmseg or ``mmpretrain.*``).
+        decode_heads (dict[str, dict]): Task name -> decode head config.
+        neck (dict, optional): Neck config.
+        active_tasks (Sequence[str], optional): Defaults to all tasks.
+        learned_tasks (Sequence[str], optional): Defaults to all tasks.
+        distill_loss (dict, optional): Distillation loss over old tasks, e.g.
+            ``dict(type='HADDistillLoss', ...)``; used only with a teacher.
+        train_cfg, test_cfg (dict, optional): As in mmseg; only whole-image
+            inference (``test_cfg=dict(mode='whole')``) is supported.
+        data_preprocessor (dict, optional): Usually
+            ``MultiTaskDataPreProcessor``.
+        init_cfg (dict, optional): Initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 decode_heads: Dict[str, ConfigType],
+                 neck: OptConfigType = None,
+                 active_tasks: Optional[Sequence[str]] = None,
+                 learned_tasks: Optional[Sequence[str]] = None,
+                 distill_loss: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None) -> None:
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not decode_heads:
+            raise ValueError('model.decode_heads must map at least one task '
+                             'name to a decode head config')
+        self.backbone = MODELS.build(backbone)
+        if neck is not None:
+            self.neck = MODELS.build(neck)
+        self.decode_heads = nn.ModuleDict(
+            {task: MODELS.build(cfg) for task, cfg in decode_heads.items()})
+        self.align_corners = False
+        self.train_cfg = train_cfg
+        self.test_cfg = test_cfg if test_cfg is not None else dict(
+            mode='whole')
+        if self.test_cfg.get('mode', 'whole') != 'whole':
+            raise ValueError('test_cfg.mode: only "whole" inference is '
+                             f'supported, got {self.test_cfg["mode"]!r}')
+        self.register_buffer(
+            'learned_mask', torch.ones(len(self.tasks), dtype=torch.bool))
+        self.set_tasks(learned=learned_tasks)
+        self.active_tasks = self._check_tasks(active_tasks, 'active_tasks')
+        self.distill_loss = (
+            MODELS.build(distill_loss) if distill_loss is not None else None)
+        self._teacher: Optional['MultiTaskEncoderDecoder'] = None
+
+    # ------------------------------------------------------------------ tasks
+    @property
+    def tasks(self) -> List[str]:
+        """Every task the model has a head for, in config order."""
+        return list(self.decode_heads.keys())
+
+    def _check_tasks(self, tasks: Optional[Sequence[str]],
+                     key: str) -> List[str]:
+        if tasks is None:
+            return self.tasks
+        unknown = [t for t in tasks if t not in self.decode_heads]
+        if unknown:
+            raise KeyError(f'model.{key}: unknown task(s) {unknown}; the '
+                           f'model has heads for {self.tasks}')
+        return list(tasks)
+
+    @property
+    def learned_tasks(self) -> List[str]:
+        """Tasks the model predicts, in config order."""
+        return [t for t, on in zip(self.tasks, self.learned_mask.tolist())
+                if on]
+
+    def set_tasks(self,
+                  active: Optional[Sequence[str]] = None,
+                  learned: Optional[Sequence[str]] = None) -> None:
+        """Set the tasks trained on labels and/or the tasks predicted."""
+        if active is not None:
+            self.active_tasks = self._check_tasks(active, 'active_tasks')
+        if learned is not None:
+            learned = self._check_tasks(learned, 'learned_tasks')
+            self.learned_mask.copy_(
+                torch.tensor([t in learned for t in self.tasks]))
+
+    def gt_field(self, task: str) -> str:
+        """Data-sample field holding ``task``'s ground truth."""
+        head = self.decode_heads[task]
+        return head.gt_field if isinstance(
+            head, DenseRegressionHeadMixin) else 'gt_sem_seg'
+
+    # ---------------------------------------------------------------- teacher
+    @property
+    def teacher(self) -> Optional['MultiTaskEncoderDecoder']:
+        """The frozen teacher, or None. Not a submodule on purpose: it is
+        outside ``state_dict()``, ``parameters()``, ``.train()`` and DDP."""
+        return self._teacher
+
+    def set_teacher(self,
+                    teacher: Optional['MultiTaskEncoderDecoder']) -> None:
+        """Attach (or with None, drop) a frozen teacher."""
+        if teacher is not None and self.distill_loss is None:
+            raise ValueError('set_teacher: model.distill_loss is None; set '
+                             'it in the config to distil old tasks')
+        self.__dict__['_teacher'] = teacher
+
+    def snapshot(self) -> 'MultiTaskEncoderDecoder':
+        """A frozen deep copy of this model (eval mode, no gradients)."""
+        teacher, self.__dict__['_teacher'] = self._teacher, None
+        try:
+            frozen = copy.deepcopy(self)
+        finally:
+            self.__dict__['_teacher'] = teacher
+        frozen.eval()
+        frozen.requires_grad_(False)
+        return frozen
+
+    def distilled_tasks(self) -> List[str]:
+        """Old tasks distilled in this phase: the teacher's, minus new ones."""
+        if self._teacher is None:
+            return []
+        return [
+            t for t in self._teacher.learned_tasks
+            if t not in self.active_tasks
+        ]
+
+    # ---------------------------------------------------------------- forward
+    def extract_feat(self, inputs: Tensor) -> List[Tensor]:
+        """Multi-level features of (B, 3, H, W) inputs."""
+        x = self.backbone(inputs)
+        if self.with_neck:
+            x = self.neck(x)
+        return x
+
+    def encode_decode(self, inputs: Tensor,
+                      batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """Outputs of every learned task at the (padded) input size.
+
+        Returns:
+            dict[str, Tensor]: Segmentation logits (B, C, H, W) or activated
+            regression outputs (B, C, H, W).
+        """
+        feats = self.extract_feat(inputs)
+        return self._heads_predict(feats, self.learned_tasks, batch_img_metas)
+
+    def _heads_predict(self, feats: List[Tensor], tasks: Sequence[str],
+                       batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        return {
+            t: self.decode_heads[t].predict(feats, batch_img_metas,
+                                            self.test_cfg)
+            for t in tasks
+        }
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Losses of the active tasks (+ distillation of the old ones).
+
+        Keys are prefixed with the task (``semantic.loss_ce``,
+        ``depth.loss_depth``...).
+        """
+        feats = self.extract_feat(inputs)
+        losses = {}
+        for task in self.active_tasks:
+            field = self.gt_field(task)
+            if any(field not in s for s in data_samples):
+                raise KeyError(
+                    f'task "{task}" is active but the batch carries no '
+                    f'"{field}"; the dataset must load this task\'s labels '
+                    '(dataset.tasks / LoadMultiTaskAnnotations)')
+            head_losses = self.decode_heads[task].loss(feats, data_samples,
+                                                       self.train_cfg)
+            losses.update(add_prefix(head_losses, task))
+        old_tasks = self.distilled_tasks()
+        if old_tasks:
+            losses.update(
+                self._distill(inputs, feats, data_samples, old_tasks))
+        return losses
+
+    def _distill(self, inputs: Tensor, feats: List[Tensor],
+                 data_samples: SampleList,
+                 old_tasks: List[str]) -> Dict[str, Tensor]:
+        """Distil the old tasks: one teacher backbone pass feeds every old
+        head; the student's old heads read the features already computed."""
+        metas = [s.metainfo for s in data_samples]
+        with torch.inference_mode():
+            teacher_feats = self._teacher.extract_feat(inputs)
+            teacher_out = self._teacher._heads_predict(teacher_feats,
+                                                       old_tasks, metas)
+        # Inference tensors cannot be saved for backward: clone once.
+        teacher_out = {t: v.clone() for t, v in teacher_out.items()}
+        student_out = {
+            t: self.decode_heads[t].predict_by_feat(
+                self.decode_heads[t].forward(feats), metas)
+            for t in old_tasks
+        }
+        valid = self._unpadded_mask(metas, inputs.shape[-2:], inputs.device)
+        return self.distill_loss(student_out, teacher_out, valid)
+
+    @staticmethod
+    def _unpadded_mask(metas: List[dict], size: Sequence[int],
+                       device: torch.device) -> Tensor:
+        """(B, H, W) bool mask, False on the padding the preprocessor added."""
+        mask = torch.ones((len(metas), *size), dtype=torch.bool,
+                          device=device)
+        for i, meta in enumerate(metas):
+            _, right, _, bottom = meta.get('padding_size', (0, 0, 0, 0))
+            if right:
+                mask[i, :, size[1] - right:] = False
+            if bottom:
+                mask[i, size[0] - bottom:, :] = False
+        return mask
+
+    def predict(self,
+                inputs: Tensor,
+                data_samples: OptSampleList = None) -> SampleList:
+        """Predict every learned task.
+
+        Fills ``pred_sem_seg`` + ``seg_logits`` (segmentation heads) and each
+        regression head's field (``pred_depth_map``, ``pred_normal_map``)
+        at the original image size.
+        """
+        if data_samples is not None:
+            metas = [s.metainfo for s in data_samples]
+        else:
+            shape = tuple(inputs.shape[2:])
+            metas = [
+                dict(ori_shape=shape, img_shape=shape, pad_shape=shape,
+                     padding_size=[0, 0, 0, 0])
+            ] * inputs.shape[0]
+        outputs = self.encode_decode(inputs, metas)
+        return self.postprocess_result(outputs, data_samples, metas)
+
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptSampleList = None) -> Dict[str, Tensor]:
+        """Raw head outputs at feature resolution, per learned task."""
+        feats = self.extract_feat(inputs)
+        return {t: self.decode_heads[t].forward(feats)
+                for t in self.learned_tasks}
+
+    def postprocess_result(self, outputs: Dict[str, Tensor],
+                           data_samples: OptSampleList,
+                           metas: List[dict]) -> SampleList:
+        """Crop padding, undo flips, resize to ``ori_shape``, fill samples."""
+        if data_samples is None:
+            data_samples = [SegDataSample() for _ in metas]
+        for task, batch_out in outputs.items():
+            head = self.decode_heads[task]
+            height, width = batch_out.shape[-2:]
+            for i, meta in enumerate(metas):
+                left, right, top, bottom = meta.get('padding_size',
+                                                    (0, 0, 0, 0))
+                out = batch_out[i:i + 1, :, top:height - bottom,
+                                left:width - right]
+                out = resize(out, size=meta['ori_shape'], mode='bilinear',
+                             align_corners=self.align_corners,
+                             warning=False)[0]
+                if meta.get('flip', False):
+                    out = self._unflip(head, out, meta['flip_direction'])
+                data_samples[i].set_data(self._to_fields(head, out))
+        return data_samples
+
+    @staticmethod
+    def _unflip(head: nn.Module, out: Tensor, direction: str) -> Tensor:
+        if isinstance(head, DenseRegressionHeadMixin):
+            return head.flip_prediction(out, direction)
+        return out.flip(dims=(-1, ) if direction == 'horizontal' else (-2, ))
+
+    @staticmethod
+    def _to_fields(head: nn.Module, out: Tensor) -> Dict[str, PixelData]:
+        if isinstance(head, DenseRegressionHeadMixin):
+            return {k: PixelData(data=v)
+                    for k, v in head.postprocess(out).items()}
+        if out.shape[0] > 1:
+            pred = out.argmax(dim=0, keepdim=True)
+        else:
+            out = out.sigmoid()
+            pred = (out > head.threshold).to(out)
+        return dict(seg_logits=PixelData(data=out),
+                    pred_sem_seg=PixelData(data=pred))
