@@ -2,6 +2,7 @@
 from typing import Any, Dict
 
 import torch.nn.functional as F
+from mmengine.structures import PixelData
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
@@ -31,5 +32,6 @@ class MultiTaskDataPreProcessor(SegDataPreProcessor):
                 'padding_size', (0, 0, 0, 0))
             for key, value in fields.items():
                 padded = F.pad(value, (left, right, top, bottom), value=0)
-                sample.get(key).data = padded.to(out['inputs'].device)
+                setattr(sample, key,
+                        PixelData(data=padded.to(out['inputs'].device)))
         return out

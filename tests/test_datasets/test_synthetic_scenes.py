@@ -1,0 +1,254 @@
+"""Tests of the procedural synthetic scenes (geometry, layout, CLI)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mmhad.datasets.synthetic_scenes import (CEILING, FLOOR,
+                                             SYNTHETIC_CLASSES,
+                                             SYNTHETIC_PALETTE, WALL,
+                                             generate_dataset, render_scene,
+                                             scene_rng)
+
+REPO = Path(__file__).resolve().parents[2]
+CLI = REPO / 'tools' / 'dataset_converters' / 'make_synthetic_scenes.py'
+H, W = 48, 64
+SEEDS = range(8)
+NUM_CLASSES = len(SYNTHETIC_CLASSES)
+
+
+@pytest.fixture(scope='module')
+def scenes():
+    return [render_scene(seed, H, W) for seed in SEEDS]
+
+
+def camera_rays(intrinsics):
+    """Camera-frame ray K^-1 (u, v, 1) of every pixel, (H, W, 3)."""
+    v, u = np.mgrid[0:H, 0:W].astype(np.float64)
+    pix = np.stack([u, v, np.ones_like(u)], axis=-1)
+    return pix @ np.linalg.inv(intrinsics).T
+
+
+def test_render_shapes_dtypes_and_ranges(scenes):
+    for s in scenes:
+        assert s['image'].shape == (H, W, 3)
+        assert s['label'].shape == (H, W)
+        assert s['depth'].shape == (H, W, 1)
+        assert s['normal'].shape == (H, W, 3)
+        for key in ('image', 'label', 'depth', 'normal'):
+            assert s[key].dtype == np.float32, key
+        assert s['image'].min() >= 0 and s['image'].max() <= 1
+        assert s['image'].std() > 0.02  # not blank
+        assert set(np.unique(s['label'])) <= set(range(-1, NUM_CLASSES))
+        depth = s['depth'][..., 0]
+        assert depth.min() >= 0
+        # nothing is further away than the room's far corner
+        assert depth.max() < np.linalg.norm(s['room_size'])
+        invalid = (depth == 0).mean() + (s['label'] == -1).mean()
+        assert 0 < invalid < 0.1
+
+
+def test_normals_unit_where_valid_zero_in_holes(scenes):
+    holes = 0
+    for s in scenes:
+        valid = s['depth'][..., 0] > 0
+        length = np.linalg.norm(s['normal'], axis=-1)
+        assert np.abs(length[valid] - 1).max() < 1e-4
+        assert np.all(s['normal'][~valid] == 0)
+        holes += (~valid).sum()
+    assert holes > 0
+
+
+def test_normals_face_camera(scenes):
+    for s in scenes:
+        valid = s['depth'][..., 0] > 0
+        cosine = (s['normal'] * camera_rays(s['intrinsics'])).sum(-1)
+        assert np.all(cosine[valid] < 0)
+
+
+@pytest.mark.parametrize('label,height_key', [(FLOOR, 'floor_height'),
+                                              (CEILING, 'ceiling_height')])
+def test_depth_matches_horizontal_planes(scenes, label, height_key):
+    checked = 0
+    for s in scenes:
+        mask = (s['label'] == label) & (s['depth'][..., 0] > 0)
+        rays_world = camera_rays(s['intrinsics']) @ s['cam_to_world'].T
+        # ray c + t R K^-1 (u, v, 1) meets z = h at t, which is the z-depth
+        # because the camera-frame ray has z = 1
+        t = (s[height_key] - s['cam_position'][2]) / rays_world[..., 2]
+        depth = s['depth'][..., 0].astype(np.float64)
+        np.testing.assert_allclose(depth[mask], t[mask], rtol=1e-4)
+        checked += mask.sum()
+    assert checked > 100
+
+
+def test_floor_normals_point_up(scenes):
+    checked = 0
+    for s in scenes:
+        mask = (s['label'] == FLOOR) & (s['depth'][..., 0] > 0)
+        rot = s['cam_to_world']
+        expected = rot.T @ s['world_up']  # world up in the camera frame
+        np.testing.assert_allclose(s['normal'][mask],
+                                   np.broadcast_to(expected, (mask.sum(), 3)),
+                                   atol=1e-5)
+        world = s['normal'][mask].astype(np.float64) @ rot.T
+        np.testing.assert_allclose(world[:, 2], 1.0, atol=1e-5)
+        checked += mask.sum()
+    assert checked > 100
+
+
+def test_wall_points_lie_on_walls(scenes):
+    checked = 0
+    for s in scenes:
+        mask = (s['label'] == WALL) & (s['depth'][..., 0] > 0)
+        rays = camera_rays(s['intrinsics'])[mask] @ s['cam_to_world'].T
+        depth = s['depth'][..., 0][mask].astype(np.float64)
+        points = s['cam_position'] + depth[:, None] * rays
+        room = s['room_size']
+        gap = np.minimum(np.abs(points[:, :2]),
+                         np.abs(points[:, :2] - room[:2])).min(axis=1)
+        assert gap.max() < 1e-3  # metres
+        world_normal = s['normal'][mask].astype(np.float64) @ \
+            s['cam_to_world'].T
+        assert np.abs(world_normal[:, 2]).max() < 1e-5
+        checked += mask.sum()
+    assert checked > 100
+
+
+def test_determinism():
+    a, b = render_scene(3, 32, 40), render_scene(3, 32, 40)
+    c = render_scene(4, 32, 40)
+    for key in ('image', 'label', 'depth', 'normal'):
+        assert a[key].tobytes() == b[key].tobytes(), key
+    assert not np.array_equal(a['image'], c['image'])
+    assert not np.array_equal(a['depth'], c['depth'])
+    gen = render_scene(np.random.default_rng(3), 32, 40)
+    assert np.array_equal(gen['image'], a['image'])
+
+
+@pytest.mark.parametrize('kwargs,error,match', [
+    (dict(height=0), ValueError, 'height'),
+    (dict(width=-3), ValueError, 'width'),
+    (dict(height=32.0), TypeError, 'height'),
+    (dict(hfov_deg=0), ValueError, 'hfov_deg'),
+    (dict(seed=-1), ValueError, 'seed'),
+])
+def test_render_bad_arguments(kwargs, error, match):
+    args = dict(seed=0, height=16, width=16)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        render_scene(**args)
+
+
+@pytest.mark.parametrize('kwargs,error,match', [
+    (dict(num_train=-1), ValueError, 'num_train'),
+    (dict(num_train=0, num_val=0), ValueError, 'num_train \\+ num_val'),
+    (dict(workers=0), ValueError, 'workers'),
+    (dict(seed=-2), ValueError, 'seed'),
+    (dict(height=4), ValueError, 'height'),
+])
+def test_generate_bad_arguments(tmp_path, kwargs, error, match):
+    args = dict(num_train=1, num_val=1, height=16, width=16)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        generate_dataset(tmp_path / 'out', **args)
+    not_a_dir = tmp_path / 'file'
+    not_a_dir.write_text('x')
+    with pytest.raises(ValueError, match='out_dir'):
+        generate_dataset(not_a_dir, 1, 1, 16, 16)
+
+
+def load_split(root, split, n):
+    return {folder: [np.load(root / split / folder / f'{i}.npy')
+                     for i in range(n)]
+            for folder in ('image', 'label', 'depth', 'normal')}
+
+
+def test_generate_dataset_layout(tmp_path):
+    root = tmp_path / 'synthetic'
+    summary = generate_dataset(root, num_train=6, num_val=3, height=24,
+                               width=32, seed=1)
+    assert summary['files_written'] == 9 * 4 + 1
+    present, ignored, holes = set(), 0, 0
+    for split, n in (('train', 6), ('val', 3)):
+        for folder in ('image', 'label', 'depth', 'normal'):
+            names = {p.name for p in (root / split / folder).iterdir()}
+            assert names == {f'{i}.npy' for i in range(n)}
+        data = load_split(root, split, n)
+        for i in range(n):
+            image, label = data['image'][i], data['label'][i]
+            depth, normal = data['depth'][i], data['normal'][i]
+            assert image.shape == (24, 32, 3) and image.dtype == np.float32
+            assert label.shape == (24, 32) and label.dtype == np.float32
+            assert depth.shape == (24, 32, 1) and depth.dtype == np.float32
+            assert normal.shape == (24, 32, 3) and normal.dtype == np.float32
+            assert 0 <= image.min() and image.max() <= 1
+            assert np.all(label == np.round(label))
+            assert -1 <= label.min() and label.max() <= NUM_CLASSES - 1
+            valid = depth[..., 0] > 0
+            length = np.linalg.norm(normal, axis=-1)
+            assert np.abs(length[valid] - 1).max() < 1e-4
+            assert np.all(normal[~valid] == 0)
+            present |= set(label[label >= 0].astype(int).tolist())
+            ignored += (label == -1).sum()
+            holes += (~valid).sum()
+        expected = render_scene(scene_rng(1, split, n - 1), 24, 32)
+        assert np.array_equal(data['depth'][n - 1], expected['depth'])
+    assert present == set(range(NUM_CLASSES))
+    assert ignored > 0 and holes > 0
+    train0 = np.load(root / 'train' / 'image' / '0.npy')
+    val0 = np.load(root / 'val' / 'image' / '0.npy')
+    assert not np.array_equal(train0, val0)
+
+    meta = json.loads((root / 'meta.json').read_text())
+    assert meta['classes'] == list(SYNTHETIC_CLASSES)
+    assert meta['palette'] == [list(c) for c in SYNTHETIC_PALETTE]
+    assert meta['seed'] == 1 and meta['generator_version']
+    assert (meta['height'], meta['width']) == (24, 32)
+    assert meta['splits']['train']['num_images'] == 6
+    assert meta['splits']['val']['num_images'] == 3
+    assert sum(meta['splits']['train']['class_pixels'].values()) > 0
+
+
+def test_workers_and_overwrite(tmp_path):
+    one, two = tmp_path / 'one', tmp_path / 'two'
+    generate_dataset(one, 5, 3, 16, 24, seed=7, workers=1)
+    generate_dataset(two, 5, 3, 16, 24, seed=7, workers=2)
+    files = sorted(p.relative_to(one) for p in one.rglob('*')
+                   if p.is_file())
+    assert len(files) == 8 * 4 + 1
+    for rel in files:
+        assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
+
+    # rewriting a smaller dataset warns and drops the stale scenes only
+    (two / 'notes.txt').write_text('keep me')
+    with pytest.warns(UserWarning, match='not empty'):
+        summary = generate_dataset(two, 2, 1, 16, 24, seed=7)
+    assert summary['files_removed'] == 8 * 4 + 1
+    assert sorted(p.name for p in (two / 'train' / 'depth').iterdir()) == [
+        '0.npy', '1.npy']
+    assert (two / 'notes.txt').read_text() == 'keep me'
+    assert (one / 'train/label/1.npy').read_bytes() == (
+        two / 'train/label/1.npy').read_bytes()
+
+
+def test_cli(tmp_path):
+    out = tmp_path / 'cli'
+    cmd = [sys.executable, str(CLI), '--out', str(out), '--num-train', '4',
+           '--num-val', '2', '--height', '24', '--width', '32', '--seed', '0']
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'wrote 25 files' in proc.stdout
+    assert 'train: 4 images' in proc.stdout and 'val: 2 images' in proc.stdout
+    label = np.load(out / 'val' / 'label' / '1.npy')
+    expected = render_scene(scene_rng(0, 'val', 1), 24, 32)['label']
+    assert np.array_equal(label, expected)
+
+    bad = subprocess.run(cmd[:2] + ['--out', str(tmp_path / 'bad'),
+                                    '--height', '0'],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert 'height must be an int >= 8, got 0' in bad.stderr

@@ -1,0 +1,24 @@
+import torch
+from mmseg.registry import MODELS
+
+from tests.test_models.utils import make_batch
+
+
+def test_depth_and_normals_are_padded_with_invalid_zeros():
+    pre = MODELS.build(
+        dict(type='MultiTaskDataPreProcessor', mean=[0., 0., 0.],
+             std=[1., 1., 1.], size=(20, 28), seg_pad_val=255))
+    batch = make_batch(n=2, height=16, width=24)
+    depth0 = batch['data_samples'][0].gt_depth_map.data.clone()
+    out = pre(batch, training=True)
+    s = out['data_samples'][0]
+    assert out['inputs'].shape == (2, 3, 20, 28)
+    assert s.gt_sem_seg.data.shape == (1, 20, 28)
+    assert (s.gt_sem_seg.data[:, 16:, :] == 255).all()
+    assert s.gt_depth_map.data.shape == (1, 20, 28)
+    assert torch.equal(s.gt_depth_map.data[:, :16, :24], depth0)
+    assert (s.gt_depth_map.data[:, 16:, :] == 0).all()
+    assert (s.gt_depth_map.data[:, :, 24:] == 0).all()
+    assert s.gt_normal_map.data.shape == (3, 20, 28)
+    assert (s.gt_normal_map.data[:, :, 24:] == 0).all()
+    assert tuple(s.metainfo['padding_size']) == (0, 4, 0, 4)

@@ -1,0 +1,56 @@
+"""Tiny multi-task models and batches for model tests (CPU, no download)."""
+from typing import List
+
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+
+def tiny_model_cfg(tasks=('semantic', 'depth', 'normal'), num_classes=4,
+                   **kwargs) -> dict:
+    """A ResNet-18-D8 + ASPP model small enough for unit tests."""
+    head = dict(in_channels=512, channels=16, dilations=(1, 2),
+                dropout_ratio=0.0, norm_cfg=dict(type='BN'))
+    heads = dict(
+        semantic=dict(type='ASPPHead', num_classes=num_classes,
+                      loss_decode=dict(type='CrossEntropyLoss',
+                                       loss_name='loss_ce'), **head),
+        depth=dict(type='DepthASPPHead', **head),
+        normal=dict(type='NormalASPPHead', **head))
+    cfg = dict(
+        type='MultiTaskEncoderDecoder',
+        data_preprocessor=dict(
+            type='MultiTaskDataPreProcessor', mean=[0., 0., 0.],
+            std=[255., 255., 255.], size_divisor=8),
+        backbone=dict(
+            type='ResNetV1c', depth=18, out_indices=(3, ),
+            dilations=(1, 1, 2, 4), strides=(1, 2, 1, 1),
+            norm_cfg=dict(type='BN'), contract_dilation=True),
+        decode_heads={t: heads[t] for t in tasks})
+    cfg.update(kwargs)
+    return cfg
+
+
+def make_batch(n: int = 2, height: int = 16, width: int = 24,
+               num_classes: int = 4, tasks=('semantic', 'depth', 'normal'),
+               seed: int = 0) -> dict:
+    """A data batch as the dataloader yields it (before preprocessing)."""
+    g = torch.Generator().manual_seed(seed)
+    samples: List[SegDataSample] = []
+    for _ in range(n):
+        meta = dict(img_shape=(height, width), ori_shape=(height, width))
+        s = SegDataSample(metainfo=meta)
+        if 'semantic' in tasks:
+            s.gt_sem_seg = PixelData(
+                data=torch.randint(0, num_classes, (1, height, width),
+                                   generator=g))
+        if 'depth' in tasks:
+            s.gt_depth_map = PixelData(
+                data=torch.rand(1, height, width, generator=g) * 4 + 0.5)
+        if 'normal' in tasks:
+            v = torch.randn(3, height, width, generator=g)
+            s.gt_normal_map = PixelData(data=v / v.norm(dim=0))
+        samples.append(s)
+    inputs = [torch.rand(3, height, width, generator=g) * 255
+              for _ in range(n)]
+    return dict(inputs=inputs, data_samples=samples)
