@@ -27,8 +27,7 @@ def test_seven_classes(cityscapes_root):
         dict(type='CityscapesMultiTaskDataset', data_root=cityscapes_root))
     assert len(dataset) == 4
     assert dataset.metainfo['classes'] == ('flat', 'construction', 'object',
-                                           'nature', 'sky', 'human',
-                                           'vehicle')
+                                           'nature', 'sky', 'human', 'vehicle')
     assert len(dataset.metainfo['palette']) == 7
     info = dataset.get_data_info(1)
     assert info['seg_map_path'] == osp.join(cityscapes_root, 'train',
@@ -43,10 +42,11 @@ def test_seven_classes(cityscapes_root):
 
 def test_nineteen_classes(cityscapes_root):
     dataset = CityscapesMultiTaskDataset(
-        data_root=cityscapes_root, num_classes=19, pipeline=pipeline(),
+        data_root=cityscapes_root,
+        num_classes=19,
+        pipeline=pipeline(),
         test_mode=True)
-    assert dataset.metainfo['classes'] == CityscapesDataset.METAINFO[
-        'classes']
+    assert dataset.metainfo['classes'] == CityscapesDataset.METAINFO['classes']
     assert len(dataset.metainfo['palette']) == 19
     assert dataset.get_data_info(0)['seg_map_path'].endswith(
         osp.join('label_19', '0.npy'))
@@ -80,7 +80,9 @@ def test_invalid_arguments(cityscapes_root):
 
 def test_depth_only_phase(cityscapes_root):
     dataset = CityscapesMultiTaskDataset(
-        data_root=cityscapes_root, tasks='depth', indices=[3, 0],
+        data_root=cityscapes_root,
+        tasks='depth',
+        indices=[3, 0],
         pipeline=pipeline())
     assert len(dataset) == 2
     sample = dataset[0]['data_samples']
@@ -109,8 +111,10 @@ def test_scale_crop_multiplies_disparity(cityscapes_root):
         pipeline=[
             dict(type='LoadMultiTaskImageFromNpy'),
             dict(type='LoadMultiTaskAnnotations'),
-            dict(type='RandomScaleCropMultiTask', scales=(2.0, ),
-                 depth_is_inverse=False),
+            dict(
+                type='RandomScaleCropMultiTask',
+                scales=(2.0, ),
+                depth_is_inverse=False),
         ])
     with pytest.raises(ValueError, match='contradicts'):
         wrong.prepare_data(0)

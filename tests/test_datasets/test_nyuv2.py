@@ -11,7 +11,7 @@ from mmseg.structures import SegDataSample
 from tests.test_datasets.mtan_fakes import (H, W, fake_sample, nyu_pipeline,
                                             write_split)
 
-from mmhad.datasets import NYUv2MultiTaskDataset
+from mmhad.datasets import MTANNpyDataset, NYUv2MultiTaskDataset
 
 
 def test_registered_and_metainfo(nyu_root):
@@ -91,8 +91,10 @@ def test_unknown_or_empty_task(nyu_root):
 def test_indices_chunking(nyu_root, serialize):
     first = NYUv2MultiTaskDataset(
         data_root=nyu_root, indices=2, serialize_data=serialize)
-    assert [osp.basename(first.get_data_info(i)['img_path'])
-            for i in range(len(first))] == ['0.npy', '1.npy']
+    assert [
+        osp.basename(first.get_data_info(i)['img_path'])
+        for i in range(len(first))
+    ] == ['0.npy', '1.npy']
     chunk = NYUv2MultiTaskDataset(
         data_root=nyu_root, indices=[4, 2], serialize_data=serialize)
     assert len(chunk) == 2
@@ -126,11 +128,13 @@ def test_mismatched_files(nyu_root):
     assert osp.join('train', 'depth') in msg
     assert 'missing: [3.npy]' in msg and 'extra: []' in msg
     # only listed tasks are checked
-    assert len(NYUv2MultiTaskDataset(
-        data_root=nyu_root, tasks=('semantic', 'normal'))) == 5
+    assert len(
+        NYUv2MultiTaskDataset(
+            data_root=nyu_root, tasks=('semantic', 'normal'))) == 5
 
-    np.save(osp.join(nyu_root, 'train', 'normal', '7.npy'),
-            fake_sample(7, 'normal'))
+    np.save(
+        osp.join(nyu_root, 'train', 'normal', '7.npy'),
+        fake_sample(7, 'normal'))
     with pytest.raises(ValueError, match=r'normal.*extra: \[7.npy\]'):
         NYUv2MultiTaskDataset(data_root=nyu_root, tasks=('normal', ))
 
@@ -142,21 +146,23 @@ def test_bad_file_name_and_empty_image_folder(nyu_root, tmp_path):
     empty = tmp_path / 'empty' / 'train' / 'image'
     empty.mkdir(parents=True)
     with pytest.raises(ValueError, match='no .npy files'):
-        NYUv2MultiTaskDataset(data_root=str(tmp_path / 'empty'),
-                              tasks='semantic')
+        NYUv2MultiTaskDataset(
+            data_root=str(tmp_path / 'empty'), tasks='semantic')
 
 
 def test_full_pipeline_returns_contract(nyu_root):
     dataset = NYUv2MultiTaskDataset(
-        data_root=nyu_root, split='val', pipeline=nyu_pipeline(),
+        data_root=nyu_root,
+        split='val',
+        pipeline=nyu_pipeline(),
         test_mode=True)
     out = dataset[2]
     inputs, sample = out['inputs'], out['data_samples']
     assert isinstance(sample, SegDataSample)
     assert inputs.shape == (3, H, W) and inputs.dtype == torch.float32
     img = fake_sample(2, 'image')
-    np.testing.assert_allclose(inputs.numpy(), img.transpose(2, 0, 1) * 255,
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        inputs.numpy(), img.transpose(2, 0, 1) * 255, rtol=1e-6)
 
     seg = sample.gt_sem_seg.data
     assert seg.shape == (1, H, W) and seg.dtype == torch.int64
@@ -179,9 +185,36 @@ def test_full_pipeline_returns_contract(nyu_root):
 
 def test_phase_dataset_packs_only_its_task(nyu_root):
     dataset = NYUv2MultiTaskDataset(
-        data_root=nyu_root, tasks=('normal', ), indices=[1],
+        data_root=nyu_root,
+        tasks=('normal', ),
+        indices=[1],
         pipeline=nyu_pipeline(train=True))
     sample = dataset[0]['data_samples']
     assert 'gt_normal_map' in sample
     assert 'gt_sem_seg' not in sample and 'gt_depth_map' not in sample
     assert sample.gt_normal_map.data.shape == (3, H, W)
+
+
+def test_generic_mtan_dataset_with_own_classes(nyu_root):
+    classes = ('floor', 'wall', 'ceiling', 'box', 'sphere', 'cylinder')
+    label = np.full((H, W), 5, np.float32)
+    label[0, 0] = -1
+    np.save(osp.join(nyu_root, 'val', 'label', '0.npy'), label)
+    dataset = DATASETS.build(
+        dict(
+            type='MTANNpyDataset',
+            data_root=nyu_root,
+            split='val',
+            metainfo=dict(classes=classes),
+            pipeline=nyu_pipeline()))
+    assert dataset.metainfo['classes'] == classes
+    assert len(dataset.metainfo['palette']) == 6
+    assert dataset.get_data_info(0)['num_classes'] == 6
+    seg = dataset[0]['data_samples'].gt_sem_seg.data
+    assert int(seg[0, 0, 0]) == 255 and int(seg[0, 1, 1]) == 5
+    # the NYUv2 fake labels use ids up to 12: too many for 6 classes
+    with pytest.raises(ValueError, match=r'\[-1, 5\]'):
+        dataset[1]
+    with pytest.raises(ValueError, match='needs class names'):
+        MTANNpyDataset(data_root=nyu_root)
+    assert len(MTANNpyDataset(data_root=nyu_root, tasks=('depth', ))) == 5

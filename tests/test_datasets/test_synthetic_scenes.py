@@ -1,4 +1,5 @@
 """Tests of the procedural synthetic scenes (geometry, layout, CLI)."""
+import importlib.util
 import json
 import subprocess
 import sys
@@ -247,8 +248,15 @@ def test_cli(tmp_path):
     expected = render_scene(scene_rng(0, 'val', 1), 24, 32)['label']
     assert np.array_equal(label, expected)
 
-    bad = subprocess.run(cmd[:2] + ['--out', str(tmp_path / 'bad'),
-                                    '--height', '0'],
-                         capture_output=True, text=True, cwd=tmp_path)
-    assert bad.returncode == 2
-    assert 'height must be an int >= 8, got 0' in bad.stderr
+
+
+def test_cli_reports_bad_arguments(tmp_path, capsys):
+    spec = importlib.util.spec_from_file_location('make_synthetic_scenes',
+                                                  CLI)
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(['--out', str(tmp_path / 'bad'), '--height', '0'])
+    assert exit_info.value.code == 2
+    assert 'height must be an int >= 8, got 0' in capsys.readouterr().err
+    assert not (tmp_path / 'bad').exists()

@@ -53,8 +53,8 @@ def test_load_image_rejects(save_npy, array, match):
 # --------------------------------------------------------------------------
 def ann_results(save_npy, label=None, depth=None, normal=None, **extra):
     results = dict(img_shape=(H, W), seg_fields=[], **extra)
-    for key, name, array in (('seg_map_path', 'label', label),
-                             ('depth_map_path', 'depth', depth),
+    for key, name, array in (('seg_map_path', 'label',
+                              label), ('depth_map_path', 'depth', depth),
                              ('normal_map_path', 'normal', normal)):
         if array is not None:
             results[key] = save_npy(name, array)
@@ -86,8 +86,9 @@ def test_load_annotations_converts(save_npy):
 def test_load_annotations_accepts_hw1_label_and_int(save_npy):
     label = np.full((H, W, 1), 6, np.int32)
     label[1, 1] = -1
-    results = build('LoadMultiTaskAnnotations', num_classes=7)(
-        ann_results(save_npy, label=label))
+    results = build(
+        'LoadMultiTaskAnnotations', num_classes=7)(
+            ann_results(save_npy, label=label))
     assert results['gt_seg_map'].shape == (H, W)
     assert results['gt_seg_map'][1, 1] == 255
     assert results['gt_seg_map'][0, 0] == 6
@@ -132,7 +133,11 @@ def test_label_map_applied_after_validation(save_npy):
     label = np.array([[0, 1, 2, -1]], np.float32).repeat(H, 0)
     label = np.tile(label, (1, W // 4))
     results = ann_results(
-        save_npy, label=label, label_map={0: 255, 1: 0, 2: 1})
+        save_npy, label=label, label_map={
+            0: 255,
+            1: 0,
+            2: 1
+        })
     results = build('LoadMultiTaskAnnotations')(results)
     np.testing.assert_array_equal(results['gt_seg_map'][0, :4],
                                   [255, 0, 1, 255])
@@ -163,8 +168,9 @@ def test_normal_tolerance(save_npy):
         ann_results(save_npy, normal=normal))
     assert results['gt_normal_map'].shape == (H, W, 3)
     with pytest.raises(ValueError, match='unit length'):
-        build('LoadMultiTaskAnnotations', normal_tol=0.01)(
-            ann_results(save_npy, normal=normal))
+        build(
+            'LoadMultiTaskAnnotations', normal_tol=0.01)(
+                ann_results(save_npy, normal=normal))
 
 
 # --------------------------------------------------------------------------
@@ -188,9 +194,11 @@ def flip_results():
 
 def test_horizontal_flip_mirrors_all_and_negates_normal_x():
     src = flip_results()
-    out = build('RandomFlipMultiTask', prob=1.0)(
-        {k: (v.copy() if isinstance(v, np.ndarray) else v)
-         for k, v in src.items()})
+    out = build(
+        'RandomFlipMultiTask', prob=1.0)({
+            k: (v.copy() if isinstance(v, np.ndarray) else v)
+            for k, v in src.items()
+        })
     assert out['flip'] is True and out['flip_direction'] == 'horizontal'
     for y, x in [(0, 0), (2, 5), (7, 11)]:
         mx = W - 1 - x
@@ -209,9 +217,11 @@ def test_horizontal_flip_mirrors_all_and_negates_normal_x():
 
 def test_vertical_flip_negates_normal_y():
     src = flip_results()
-    out = build('RandomFlipMultiTask', prob=1.0, direction='vertical')(
-        {k: (v.copy() if isinstance(v, np.ndarray) else v)
-         for k, v in src.items()})
+    out = build(
+        'RandomFlipMultiTask', prob=1.0, direction='vertical')({
+            k: (v.copy() if isinstance(v, np.ndarray) else v)
+            for k, v in src.items()
+        })
     expected = src['gt_normal_map'][::-1].copy()
     expected[..., 1] *= -1
     np.testing.assert_array_equal(out['gt_normal_map'], expected)
@@ -221,9 +231,11 @@ def test_vertical_flip_negates_normal_y():
 
 def test_no_flip_keeps_everything():
     src = flip_results()
-    out = build('RandomFlipMultiTask', prob=0.0)(
-        {k: (v.copy() if isinstance(v, np.ndarray) else v)
-         for k, v in src.items()})
+    out = build(
+        'RandomFlipMultiTask', prob=0.0)({
+            k: (v.copy() if isinstance(v, np.ndarray) else v)
+            for k, v in src.items()
+        })
     assert out['flip'] is False
     for key in ('img', 'gt_seg_map', 'gt_depth_map', 'gt_normal_map'):
         np.testing.assert_array_equal(out[key], src[key])
@@ -239,8 +251,8 @@ def position_results(depth_value=None):
     position = (rows * W + cols).astype(np.float32)
     depth = position + 1 if depth_value is None else np.full(
         (H, W), depth_value, np.float32)
-    normal = np.stack([np.ones_like(position), position,
-                       -position], -1).astype(np.float32)
+    normal = np.stack([np.ones_like(position), position, -position],
+                      -1).astype(np.float32)
     return dict(
         img=img,
         gt_seg_map=(rows * W + cols).astype(np.uint8),
@@ -269,12 +281,14 @@ def test_scale_crop_pixel_correspondence(seed):
     np.testing.assert_array_equal(out['gt_normal_map'][..., 2], -src_pos)
     np.testing.assert_array_equal(out['gt_normal_map'][..., 0], 1)
     # bilinear on the image ramp (half-pixel centres), away from the border
-    np.testing.assert_allclose(out['img'][1:-1, 1:-1, 0],
-                               left + (xs[1:-1, 1:-1] + 0.5) / 2 - 0.5,
-                               atol=1e-4)
-    np.testing.assert_allclose(out['img'][1:-1, 1:-1, 1],
-                               top + (ys[1:-1, 1:-1] + 0.5) / 2 - 0.5,
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        out['img'][1:-1, 1:-1, 0],
+        left + (xs[1:-1, 1:-1] + 0.5) / 2 - 0.5,
+        atol=1e-4)
+    np.testing.assert_allclose(
+        out['img'][1:-1, 1:-1, 1],
+        top + (ys[1:-1, 1:-1] + 0.5) / 2 - 0.5,
+        atol=1e-4)
 
 
 def test_scale_crop_window_is_random():
@@ -310,8 +324,9 @@ def test_scale_crop_multiplies_inverse_depth(param, from_data):
     src = position_results(depth_value=0.2)
     if from_data is not None:
         src['depth_is_inverse'] = from_data
-    out = build('RandomScaleCropMultiTask', scales=(2.0, ),
-                depth_is_inverse=param)(src)
+    out = build(
+        'RandomScaleCropMultiTask', scales=(2.0, ), depth_is_inverse=param)(
+            src)
     np.testing.assert_allclose(out['gt_depth_map'], 0.4, rtol=1e-6)
 
 
@@ -319,8 +334,10 @@ def test_scale_crop_inverse_flag_contradiction():
     src = position_results(depth_value=1.0)
     src['depth_is_inverse'] = True
     with pytest.raises(ValueError, match='contradicts'):
-        build('RandomScaleCropMultiTask', scales=(2.0, ),
-              depth_is_inverse=False)(src)
+        build(
+            'RandomScaleCropMultiTask', scales=(2.0, ),
+            depth_is_inverse=False)(
+                src)
 
 
 def test_scale_one_is_identity():
@@ -373,7 +390,8 @@ def test_pack_only_present_and_hw1_depth():
 
 
 def test_pack_rejects_bad_normal():
-    src = dict(img=np.zeros((H, W, 3), np.float32),
-               gt_normal_map=np.zeros((H, W), np.float32))
+    src = dict(
+        img=np.zeros((H, W, 3), np.float32),
+        gt_normal_map=np.zeros((H, W), np.float32))
     with pytest.raises(ValueError, match='H x W x 3'):
         build('PackMultiTaskInputs')(src)

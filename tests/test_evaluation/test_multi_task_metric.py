@@ -368,3 +368,54 @@ def test_evaluator_prefix():
     res = evaluator.evaluate(size=1)
     assert 'val/depth/abs_err' in res and 'val/semantic/mIoU' in res
     assert res['val/depth/abs_err'] == pytest.approx(2 / 5)
+
+
+def _ddp_worker(rank: int, world_size: int, port: int, collect_dir: str,
+                out_file: str) -> None:
+    """One rank of a real 2-process gloo run of ``Evaluator.evaluate``."""
+    import pickle
+
+    import torch.distributed as dist
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
+    try:
+        with DefaultScope.overwrite_default_scope('mmseg'):
+            evaluator = Evaluator([
+                dict(type='MultiTaskMetric', collect_dir=collect_dir)])
+        evaluator.dataset_meta = {'classes': CLASSES}
+        samples = _samples(7)
+        padded = list(range(7)) + [0]  # as DefaultSampler pads
+        for i in padded[rank::world_size]:
+            evaluator.process(data_samples=[samples[i]], data_batch={})
+        res = evaluator.evaluate(size=7)
+        if rank == 0:
+            with open(out_file, 'wb') as f:
+                pickle.dump(res, f)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.skipif(
+    not torch.distributed.is_available(), reason='no torch.distributed')
+def test_real_two_process_gloo_matches_single_process(tmp_path):
+    import pickle
+    import socket
+
+    import torch.multiprocessing as mp
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    out_file = str(tmp_path / 'res.pkl')
+    mp.spawn(
+        _ddp_worker,
+        args=(2, port, str(tmp_path / 'collect'), out_file),
+        nprocs=2,
+        join=True)
+    with open(out_file, 'rb') as f:
+        got = pickle.load(f)
+    expected = run_metric(_samples(7))
+    assert len(got) == 9
+    assert got == pytest.approx(expected, rel=1e-12)

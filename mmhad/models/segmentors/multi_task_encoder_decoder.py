@@ -232,7 +232,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             for t in old_tasks
         }
         valid = self._unpadded_mask(metas, inputs.shape[-2:], inputs.device)
-        return self.distill_loss(student_out, teacher_out, valid)
+        return self.distill_loss.loss_dict(student_out, teacher_out, valid)
 
     @staticmethod
     def _unpadded_mask(metas: List[dict], size: Sequence[int],

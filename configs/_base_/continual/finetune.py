@@ -1,0 +1,2 @@
+# Sequential fine-tuning (lower bound): no teacher, no regulariser.
+find_unused_parameters = True

@@ -1,0 +1,43 @@
+# Cityscapes in MTAN's .npy layout (128x256): 7-class segmentation and
+# disparity (inverse depth, 0 = invalid). Put (or link) it at data/cityscapes.
+dataset_type = 'CityscapesMultiTaskDataset'
+data_root = 'data/cityscapes'
+num_classes = 7
+train_pipeline = [
+    dict(type='LoadMultiTaskImageFromNpy'),
+    dict(type='LoadMultiTaskAnnotations'),
+    dict(type='RandomScaleCropMultiTask', scales=(1.0, 1.2, 1.5)),
+    dict(type='RandomFlipMultiTask', prob=0.5),
+    dict(type='PackMultiTaskInputs'),
+]
+test_pipeline = [
+    dict(type='LoadMultiTaskImageFromNpy'),
+    dict(type='LoadMultiTaskAnnotations'),
+    dict(type='PackMultiTaskInputs'),
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        num_classes=num_classes,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=4,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='val',
+        num_classes=num_classes,
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='MultiTaskMetric')
+test_evaluator = val_evaluator

@@ -1,0 +1,62 @@
+"""Freeze the previous phase's model as the teacher of the next phase."""
+from typing import Optional
+
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+from mmseg.registry import HOOKS
+
+CHECKPOINT_KEY = 'mmhad_teacher'
+
+
+@HOOKS.register_module()
+class TeacherHook(Hook):
+    """Keep a frozen copy of the model from the end of the previous phase.
+
+    At the start of every phase but the first (``before_train_phase``, called
+    by :class:`ContinualTrainLoop`), the student as it is then - the model
+    that finished the previous phase - is copied with
+    :meth:`MultiTaskEncoderDecoder.snapshot` (eval mode, no gradients) and
+    attached with ``set_teacher``. The copy is not a submodule: it is not in
+    the optimizer, not wrapped by DDP, not switched to train mode, and it
+    lives on the model's device. Its weights are saved in every checkpoint
+    under ``'mmhad_teacher'`` and restored on ``--resume``, so a run resumed
+    in the middle of phase k distils from the same teacher.
+    """
+
+    priority = 'HIGH'  # before hooks that read the teacher
+
+    @staticmethod
+    def _model(runner):
+        model = runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    def before_train_phase(self, runner, phase_idx: int, phase,
+                           resumed: bool) -> None:
+        model = self._model(runner)
+        if phase_idx == 0:
+            model.set_teacher(None)
+        elif not (resumed and model.teacher is not None):
+            model.set_teacher(model.snapshot())
+            runner.logger.info(
+                f'TeacherHook: froze the model after phase {phase_idx - 1} '
+                f'as teacher for {model.teacher.learned_tasks}')
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        teacher = self._model(runner).teacher
+        if teacher is not None:
+            checkpoint[CHECKPOINT_KEY] = {
+                k: v.detach().cpu()
+                for k, v in teacher.state_dict().items()
+            }
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        state: Optional[dict] = checkpoint.get(CHECKPOINT_KEY)
+        model = self._model(runner)
+        if state is None:
+            model.set_teacher(None)
+            return
+        teacher = model.snapshot()
+        teacher.load_state_dict(state)
+        model.set_teacher(teacher)
+        runner.logger.info('TeacherHook: restored the teacher from the '
+                           f'checkpoint ({teacher.learned_tasks})')

@@ -1,0 +1,256 @@
+"""The continual-phase training loop: one task per phase, heads added."""
+import copy
+import json
+import logging
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from mmengine.dist import get_world_size, is_main_process
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop
+from mmengine.runner.loops import _InfiniteDataloaderIterator
+from mmseg.registry import DATASETS, LOOPS
+
+from mmhad.evaluation.continual_report import build_summary, render_markdown
+from .phase_plan import Phase, epoch_iters, plan_phases
+
+RESULTS_KEY = 'continual_results'
+RESULTS_FILE = 'continual_results.json'
+
+
+@LOOPS.register_module()
+class ContinualTrainLoop(BaseLoop):
+    """Learn ``phases`` one after another on disjoint chunks of the data.
+
+    Per phase ``k`` (task ``t_k``):
+
+    1. the phase's dataloader is built over its own chunk of the training
+       images, loading only ``t_k``'s labels (``dataset.tasks=[t_k]``);
+    2. the model predicts every task learned so far and trains ``t_k`` on
+       labels (:meth:`MultiTaskEncoderDecoder.set_tasks`);
+    3. the optimizer and parameter schedulers are rebuilt from the config
+       (fresh state, schedules relative to the phase start);
+    4. hooks are told: ``before_train_phase(phase_idx, phase, resumed)`` -
+       e.g. :class:`TeacherHook` freezes the previous model as teacher;
+    5. after the last iteration the whole validation set is evaluated for
+       every learned task, the metrics are kept per phase (in the message
+       hub, hence in checkpoints, and in ``{work_dir}/continual_results.json``)
+       and hooks get ``after_train_phase(phase_idx, phase, metrics)``.
+
+    ``iter`` counts globally over all phases, so logging, checkpointing
+    and ``--resume`` (also in the middle of a phase) behave as with
+    ``IterBasedTrainLoop``. Because every phase optimises the same parameter
+    set (heads of future tasks get no gradient and stay untouched), the
+    optimizer state in a checkpoint always fits the rebuilt optimizer.
+
+    Args:
+        runner (Runner): The runner.
+        dataloader (dict): ``train_dataloader`` config; its dataset must
+            accept ``indices`` and ``tasks`` (the mmhad datasets do).
+        phases (Sequence[dict]): ``dict(task=..., max_iters=...)`` or
+            ``dict(task=..., max_epochs=...)``, optionally with ``indices``
+            and ``dataloader`` overrides. Tasks may repeat.
+        split (dict, optional): ``dict(mode='contiguous'|'shuffle', seed=0)``
+            for the per-phase chunks. Defaults to contiguous.
+        val_interval (int, optional): Also validate every ``val_interval``
+            iterations inside a phase. Defaults to None (phase ends only).
+        save_phase_checkpoint (bool): Save ``phase{k}_{task}.pth`` after each
+            phase's evaluation. Defaults to True.
+        method (str, optional): Label written into the results file.
+    """
+
+    def __init__(self,
+                 runner,
+                 dataloader: dict,
+                 phases: Sequence[dict],
+                 split: Optional[dict] = None,
+                 val_interval: Optional[int] = None,
+                 save_phase_checkpoint: bool = True,
+                 method: Optional[str] = None) -> None:
+        if not isinstance(dataloader, dict):
+            raise TypeError('ContinualTrainLoop builds one dataloader per '
+                            'phase and needs train_dataloader as a config '
+                            f'dict, got {type(dataloader).__name__}')
+        self._runner = runner
+        self._dataloader_cfg = copy.deepcopy(dataloader)
+        self.val_interval = val_interval
+        self.save_phase_checkpoint = save_phase_checkpoint
+        self.method = method
+        full = DATASETS.build(self._phase_dataset_cfg(None, None))
+        self.phases: List[Phase] = plan_phases(
+            phases, len(full), self._iters_per_epoch, split)
+        self._max_iters = self.phases[-1].end
+        self._max_epochs = 1
+        self._epoch = 0
+        self._iter = 0
+        self.stop_training = False
+        self.phase: Optional[Phase] = None
+        # Until a phase starts, hooks (RuntimeInfoHook...) see the whole set.
+        self.dataloader = runner.build_dataloader(
+            dict(copy.deepcopy(self._dataloader_cfg), dataset=full),
+            seed=runner.seed)
+        unknown = {t for p in self.phases for t in p.tasks} - set(
+            self.model.tasks)
+        if unknown:
+            raise KeyError(f'train_cfg.phases name task(s) {sorted(unknown)}'
+                           f' without a head; model.decode_heads has '
+                           f'{self.model.tasks}')
+
+    # ------------------------------------------------------------ properties
+    @property
+    def max_epochs(self) -> int:
+        return self._max_epochs
+
+    @property
+    def max_iters(self) -> int:
+        return self._max_iters
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def iter(self) -> int:
+        return self._iter
+
+    @property
+    def model(self):
+        """The segmentor, unwrapped from DDP."""
+        model = self.runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    @property
+    def results(self) -> List[dict]:
+        """Per-phase evaluation results recorded so far."""
+        return list(self.runner.message_hub.get_info(RESULTS_KEY, []))
+
+    # ----------------------------------------------------------------- setup
+    def _phase_dataset_cfg(self, indices: Optional[List[int]],
+                           tasks: Optional[List[str]],
+                           overrides: Optional[dict] = None) -> dict:
+        """The phase's dataloader config, or with no indices the dataset's."""
+        cfg = copy.deepcopy(self._dataloader_cfg)
+        cfg.update(copy.deepcopy(overrides or {}))
+        dataset = cfg['dataset']
+        if indices is None:
+            return dataset
+        dataset['indices'] = indices
+        dataset['tasks'] = list(tasks)
+        return cfg
+
+    def _iters_per_epoch(self, num_images: int, overrides: dict) -> int:
+        batch = overrides.get('batch_size', self._dataloader_cfg['batch_size'])
+        return epoch_iters(num_images, batch, get_world_size())
+
+    def _start_phase(self, phase: Phase, resumed: bool) -> None:
+        runner = self.runner
+        self.phase = phase
+        learned = {t for p in self.phases[:phase.index + 1] for t in p.tasks}
+        self.model.set_tasks(
+            active=phase.tasks,
+            learned=[t for t in self.model.tasks if t in learned])
+        self.dataloader = runner.build_dataloader(
+            self._phase_dataset_cfg(phase.indices, phase.tasks,
+                                    phase.dataloader),
+            seed=runner.seed)
+        runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
+        if not resumed:  # a resumed phase keeps the optimizer it saved
+            runner.optim_wrapper = runner.build_optim_wrapper(
+                runner.cfg.optim_wrapper)
+            if runner.cfg.get('param_scheduler'):
+                runner.param_schedulers = runner.build_param_scheduler(
+                    runner.cfg.param_scheduler)
+        runner.optim_wrapper.initialize_count_status(
+            self.model, self._iter - phase.begin, phase.num_iters)
+        print_log(
+            f'Phase {phase.index} ({phase.name}): iters {phase.begin}-'
+            f'{phase.end}, {len(phase.indices)} images, learned tasks '
+            f'{self.model.learned_tasks}' + (' [resumed]' if resumed else ''),
+            logger='current')
+        runner.call_hook('before_train_phase', phase_idx=phase.index,
+                         phase=phase, resumed=resumed)
+
+    # ------------------------------------------------------------------- run
+    def run(self):
+        """Train every phase not finished yet, then return the model."""
+        self.runner.call_hook('before_train')
+        self.runner.call_hook('before_train_epoch')
+        done = {r['phase'] for r in self.results}
+        for phase in self.phases:
+            if self._iter >= phase.end:
+                if phase.index not in done:  # stopped after the last iter
+                    self._start_phase(phase, resumed=True)
+                    self._end_phase(phase)
+                continue
+            resumed = self._iter > phase.begin
+            self._start_phase(phase, resumed)
+            self._train_phase(phase)
+            if self.stop_training:
+                break
+            self._end_phase(phase)
+        self.runner.call_hook('after_train_epoch')
+        self.runner.call_hook('after_train')
+        return self.runner.model
+
+    def _train_phase(self, phase: Phase) -> None:
+        iterator = _InfiniteDataloaderIterator(self.dataloader)
+        skipped = self._iter - phase.begin
+        if skipped:
+            print_log(f'Advance the phase dataloader {skipped} steps to '
+                      'skip data already trained on', logger='current',
+                      level=logging.WARNING)
+            for _ in range(skipped):
+                next(iterator)
+        while self._iter < phase.end and not self.stop_training:
+            self.runner.model.train()
+            self.run_iter(next(iterator))
+            if (self.val_interval and self._iter < phase.end
+                    and (self._iter - phase.begin) % self.val_interval == 0
+                    and self.runner.val_loop is not None):
+                self.runner.val_loop.run()
+
+    def run_iter(self, data_batch: dict) -> None:
+        """One optimisation step, with the usual iteration hooks."""
+        self.runner.call_hook(
+            'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
+        outputs = self.runner.model.train_step(
+            data_batch, optim_wrapper=self.runner.optim_wrapper)
+        self.runner.call_hook(
+            'after_train_iter', batch_idx=self._iter, data_batch=data_batch,
+            outputs=outputs)
+        self._iter += 1
+
+    def _end_phase(self, phase: Phase) -> None:
+        metrics: Dict[str, float] = {}
+        if self.runner.val_loop is None:
+            print_log('No val_dataloader/val_evaluator: phase results are '
+                      'not recorded', logger='current',
+                      level=logging.WARNING)
+        else:
+            metrics = {k: float(v)
+                       for k, v in self.runner.val_loop.run().items()}
+        results = [r for r in self.results if r['phase'] != phase.index]
+        results.append(dict(phase=phase.index, task=phase.name,
+                            iter=self._iter, metrics=metrics))
+        self.runner.message_hub.update_info(RESULTS_KEY, results)
+        self._write_results(results)
+        self.runner.call_hook('after_train_phase', phase_idx=phase.index,
+                              phase=phase, metrics=metrics)
+        if self.save_phase_checkpoint:
+            self.runner.save_checkpoint(
+                self.runner.work_dir,
+                filename=f'phase{phase.index}_{phase.name}.pth')
+
+    def _write_results(self, results: List[dict]) -> None:
+        if not is_main_process():
+            return
+        payload = dict(
+            task_order=[p.name for p in self.phases],
+            method=self.method,
+            phases=sorted(results, key=lambda r: r['phase']))
+        path = osp.join(self.runner.work_dir, RESULTS_FILE)
+        with open(path, 'w') as f:
+            json.dump(payload, f, indent=2)
+        print_log('\n' + render_markdown(build_summary({'run': payload})),
+                  logger='current')

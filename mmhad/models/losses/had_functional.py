@@ -1,0 +1,330 @@
+"""Pure functions of HAD (Heterogeneity-Aware Distillation, arXiv 2603.26192).
+
+Every function works on a whole batch at once: there is no Python loop over
+images, classes, groups or pixels. Loss maps are computed in float32 whatever
+the input dtype (AMP-safe), on the device of the inputs.
+
+Notation: ``S`` student output and ``T`` teacher output, both ``(B, C, H, W)``;
+``l`` the per-pixel distillation loss map ``(B, H, W)``; ``valid`` an optional
+``(B, H, W)`` bool mask of the pixels to use (``None`` = all pixels).
+"""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+OUTPUT_TYPES = ('segmentation', 'regression', 'normal')
+
+
+def _valid_or_all(loss_map: Tensor, valid_mask: Optional[Tensor]) -> Tensor:
+    """Return ``valid_mask`` as (B, H, W) bool (all True if None)."""
+    if valid_mask is None:
+        return torch.ones_like(loss_map, dtype=torch.bool)
+    if valid_mask.dim() == 4 and valid_mask.shape[1] == 1:
+        valid_mask = valid_mask[:, 0]
+    assert valid_mask.shape == loss_map.shape, (
+        f'valid_mask {tuple(valid_mask.shape)} does not match the loss map '
+        f'{tuple(loss_map.shape)}')
+    return valid_mask.to(device=loss_map.device, dtype=torch.bool)
+
+
+def pixel_distill_loss(student: Tensor, teacher: Tensor,
+                       output_type: str) -> Tensor:
+    """Per-pixel distillation loss map of one old task.
+
+    The teacher is detached here, so no gradient reaches it even if it
+    requires grad.
+
+    Args:
+        student (Tensor): Student output, (B, C, H, W): logits for
+            ``'segmentation'``, values in the task's unit (e.g. metres) for
+            ``'regression'``, 3-vectors (not necessarily unit) for
+            ``'normal'``.
+        teacher (Tensor): Teacher output of the same shape and meaning.
+        output_type (str): ``'segmentation'``, ``'regression'`` or
+            ``'normal'``.
+
+    Returns:
+        Tensor: Loss map l, (B, H, W), float32: nats for segmentation, the
+        task's unit for regression, dimensionless in [0, 2] for normals.
+    """
+    assert student.shape == teacher.shape, (
+        f'student {tuple(student.shape)} and teacher {tuple(teacher.shape)} '
+        'shapes differ')
+    s = student.float()
+    t = teacher.detach().float()
+    if output_type == 'segmentation':
+        # l = -log softmax(S)_{y^},  y^ = argmax_c T  (pseudo-label)
+        return F.cross_entropy(s, t.argmax(dim=1), reduction='none')
+    if output_type == 'regression':
+        # l = (1/C) sum_c |S_c - T_c|
+        return (s - t).abs().mean(dim=1)
+    if output_type == 'normal':
+        # l = 1 - <S/|S|, T/|T|>
+        return 1.0 - (F.normalize(s, dim=1) * F.normalize(t, dim=1)).sum(1)
+    raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
+                     f'got {output_type!r}')
+
+
+def db_group_ids(student: Tensor,
+                 teacher: Tensor,
+                 output_type: str,
+                 valid_mask: Optional[Tensor] = None,
+                 delta: float = 0.5,
+                 regression_split: str = 'normalized_teacher'
+                 ) -> Tuple[Tensor, int]:
+    """Group id of every pixel for DB-HAD.
+
+    * segmentation: the pseudo-label class ``argmax_c T``; ``C`` groups.
+    * regression / normal, ``regression_split='normalized_teacher'`` (paper):
+      ``v`` = channel mean of the pseudo-label (the L2-normalised teacher for
+      normals), min-max normalised per image over its valid pixels to [0, 1];
+      group 0 if ``v <= delta`` else group 1 (ties go to the low group). An
+      image whose ``v`` is constant over its valid pixels gets ``v = 0``:
+      all its pixels fall into group 0.
+    * regression / normal, ``regression_split='release_raw_student'`` (the
+      authors' release): ``v`` = channel mean of the raw (detached) student
+      output, not normalised; same tie rule. The release uses strict ``<`` and
+      ``>`` and so drops pixels exactly at ``delta``; we keep them in group 0.
+
+    Args:
+        student (Tensor): Student output, (B, C, H, W).
+        teacher (Tensor): Teacher output, (B, C, H, W).
+        output_type (str): One of ``OUTPUT_TYPES``.
+        valid_mask (Tensor, optional): (B, H, W) bool. Only used for the
+            per-image min/max. Defaults to None (all valid).
+        delta (float): Split point in [0, 1]. Defaults to 0.5.
+        regression_split (str): ``'normalized_teacher'`` or
+            ``'release_raw_student'``.
+
+    Returns:
+        tuple[Tensor, int]: ids (B, H, W) int64 in ``[0, num_groups)`` and
+        ``num_groups``.
+    """
+    t = teacher.detach().float()
+    if output_type == 'segmentation':
+        return t.argmax(dim=1), t.shape[1]
+    if output_type not in OUTPUT_TYPES:
+        raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
+                         f'got {output_type!r}')
+    if regression_split == 'release_raw_student':
+        v = student.detach().float().mean(dim=1)
+    elif regression_split == 'normalized_teacher':
+        if output_type == 'normal':
+            t = F.normalize(t, dim=1)
+        v = t.mean(dim=1)
+        valid = _valid_or_all(v, valid_mask)
+        inf = torch.finfo(v.dtype).max
+        vmin = torch.where(valid, v, inf).amin(dim=(1, 2), keepdim=True)
+        vmax = torch.where(valid, v, -inf).amax(dim=(1, 2), keepdim=True)
+        rng = vmax - vmin
+        # v_norm = (v - min_img v) / (max_img v - min_img v); 0 if constant
+        v = torch.where(rng > 0, (v - vmin) / rng.clamp(min=1e-12),
+                        torch.zeros_like(v))
+    else:
+        raise ValueError('regression_split must be "normalized_teacher" or '
+                         f'"release_raw_student", got {regression_split!r}')
+    return (v > delta).long(), 2
+
+
+def db_had(loss_map: Tensor,
+           group_ids: Tensor,
+           num_groups: int,
+           valid_mask: Optional[Tensor] = None,
+           mean: str = 'geometric',
+           eps: float = 1e-6,
+           group_weighting: str = 'uniform',
+           group_by: str = 'batch') -> Tensor:
+    """Distribution-balanced term L_DB.
+
+    Per non-empty group g (its valid pixels P_g):
+    ``m_g = exp(mean_{p in P_g} log(l_p + eps))`` (geometric, in log space) or
+    ``m_g = mean_{p in P_g} l_p`` (arithmetic). ``eps`` keeps a group that
+    contains an exact zero finite and differentiable (a pure geometric mean
+    would be 0 there); a group of exact zeros gives ``m_g = eps``, not 0.
+
+    ``group_weighting='uniform'`` (paper): L_DB = (1/|G+|) sum_{g in G+} m_g
+    over the non-empty groups G+.
+
+    ``group_weighting='release_softmax'`` (the authors' release, NOT the
+    paper; our reading of its code): ``w = softmax_g(-m_g)`` over *all*
+    ``num_groups`` groups, detached, with empty groups entering as ``m_g = 0``;
+    L_DB = (1/num_groups) sum_g w_g m_g. Low-loss groups get larger weights,
+    and the value depends on ``num_groups`` (the release divides by C).
+
+    ``group_by='batch'`` (default) pools a group's pixels over the whole batch
+    (as the release does); ``'image'`` forms groups per image, computes L_DB
+    per image and averages it over the images with at least one valid pixel.
+
+    Args:
+        loss_map (Tensor): l, (B, H, W).
+        group_ids (Tensor): (B, H, W) int64 in ``[0, num_groups)``.
+        num_groups (int): Number of groups.
+        valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
+        mean (str): ``'geometric'`` or ``'arithmetic'``.
+        eps (float): Offset inside the log of the geometric mean.
+        group_weighting (str): ``'uniform'`` or ``'release_softmax'``.
+        group_by (str): ``'batch'`` or ``'image'``.
+
+    Returns:
+        Tensor: Scalar L_DB in the unit of ``loss_map``; an exact 0 (connected
+        to the graph) if there is no valid pixel.
+    """
+    valid = _valid_or_all(loss_map, valid_mask)
+    lm = loss_map.float()
+    if mean == 'geometric':
+        # clamp: 1 - cos may round to a tiny negative value
+        vals = torch.log(lm.clamp(min=0) + eps)
+    elif mean == 'arithmetic':
+        vals = lm
+    else:
+        raise ValueError(f'mean must be "geometric" or "arithmetic", got '
+                         f'{mean!r}')
+    if group_by == 'batch':
+        rows = 1
+        ids = group_ids
+    elif group_by == 'image':
+        rows = lm.shape[0]
+        batch_idx = torch.arange(rows, device=lm.device).view(-1, 1, 1)
+        ids = group_ids + batch_idx * num_groups
+    else:
+        raise ValueError(f'group_by must be "batch" or "image", got '
+                         f'{group_by!r}')
+    ids = ids.reshape(-1)
+    n = rows * num_groups
+    vals = torch.where(valid, vals, torch.zeros_like(vals)).reshape(-1)
+    sums = vals.new_zeros(n).index_add(0, ids, vals)
+    counts = vals.new_zeros(n).index_add(0, ids, valid.reshape(-1).float())
+    nonempty = (counts > 0).view(rows, num_groups)
+    m = (sums / counts.clamp(min=1)).view(rows, num_groups)
+    if mean == 'geometric':
+        # m_g = exp( (1/|P_g|) sum_{p in P_g} log(l_p + eps) )
+        m = torch.exp(m)
+    m = torch.where(nonempty, m, torch.zeros_like(m))
+    if group_weighting == 'uniform':
+        # L_DB = (1/|G+|) sum_{g in G+} m_g
+        per_row = m.sum(1) / nonempty.sum(1).clamp(min=1)
+    elif group_weighting == 'release_softmax':
+        # release: L_DB = (1/G) sum_g softmax_g(-m)_g m_g, weights detached
+        w = torch.softmax(-m.detach(), dim=1)
+        per_row = (w * m).sum(1) / num_groups
+    else:
+        raise ValueError('group_weighting must be "uniform" or '
+                         f'"release_softmax", got {group_weighting!r}')
+    has_px = nonempty.any(1)
+    # mean over the rows (batch, or images) that have a valid pixel
+    return (per_row * has_px).sum() / has_px.sum().clamp(min=1)
+
+
+def sobel_magnitude(x: Tensor, padding: str = 'replicate') -> Tensor:
+    """Sobel gradient magnitude of a batch of 1-channel images.
+
+    ``G = sqrt(gx^2 + gy^2)`` with ``gx = Kx * x``, ``gy = Ky * x``,
+    ``Kx = [[-1,0,1],[-2,0,2],[-1,0,1]]`` and ``Ky = Kx^T`` (cross-correlation
+    as in ``F.conv2d``). A step of height h gives ``G = 4h`` on the two pixels
+    either side of it.
+
+    Args:
+        x (Tensor): (B, H, W).
+        padding (str): ``'replicate'`` (default: the image border is not an
+            edge) or ``'zeros'`` (as the release's ``conv2d(padding=1)``, which
+            makes the border of a non-zero map an edge).
+
+    Returns:
+        Tensor: G, (B, H, W), float32, unit of ``x``.
+    """
+    kx = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]],
+                      device=x.device)
+    weight = torch.stack([kx, kx.t()]).unsqueeze(1)  # (2, 1, 3, 3)
+    if padding == 'replicate':
+        xp = F.pad(x.float().unsqueeze(1), (1, 1, 1, 1), mode='replicate')
+    elif padding == 'zeros':
+        xp = F.pad(x.float().unsqueeze(1), (1, 1, 1, 1))
+    else:
+        raise ValueError(f'padding must be "replicate" or "zeros", got '
+                         f'{padding!r}')
+    g = F.conv2d(xp, weight)
+    return g.pow(2).sum(dim=1).sqrt()
+
+
+def sg_edge_mask(loss_map: Tensor,
+                 valid_mask: Optional[Tensor] = None,
+                 k: float = 0.9,
+                 padding: str = 'replicate') -> Tensor:
+    """Edge mask M of SG-HAD (no gradient).
+
+    ``G = Sobel(l.detach())`` per image; invalid pixels are set to 0 in the
+    Sobel input and, so that the resulting artificial step is never selected,
+    only *eligible* pixels (valid and with a fully valid 3x3 neighbourhood;
+    outside the image counts as valid) can be edges. ``G`` is min-max
+    normalised per image over its eligible pixels; an image whose ``G`` is
+    constant there has no edges. ``M = G_norm > k``.
+
+    Args:
+        loss_map (Tensor): l, (B, H, W).
+        valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
+        k (float): Threshold in [0, 1]. Defaults to 0.9.
+        padding (str): Sobel padding, see :func:`sobel_magnitude`.
+
+    Returns:
+        Tensor: M, (B, H, W) bool.
+    """
+    valid = _valid_or_all(loss_map, valid_mask)
+    lm = torch.where(valid, loss_map.detach().float(),
+                     torch.zeros((), device=loss_map.device))
+    g = sobel_magnitude(lm, padding)
+    touches_invalid = F.max_pool2d((~valid).float().unsqueeze(1), 3, 1,
+                                   padding=1)[:, 0] > 0
+    eligible = valid & ~touches_invalid
+    inf = torch.finfo(g.dtype).max
+    gmin = torch.where(eligible, g, inf).amin(dim=(1, 2), keepdim=True)
+    gmax = torch.where(eligible, g, -inf).amax(dim=(1, 2), keepdim=True)
+    rng = gmax - gmin
+    # G_norm = (G - min_img G) / (max_img G - min_img G);  M = G_norm > k
+    g_norm = (g - gmin) / rng.clamp(min=1e-12)
+    return eligible & (rng > 0) & (g_norm > k)
+
+
+def sg_had(loss_map: Tensor,
+           valid_mask: Optional[Tensor] = None,
+           k: float = 0.9,
+           padding: str = 'replicate') -> Tensor:
+    """Salience-guided term L_SG.
+
+    L_SG = sum_p M_p l_p / sum_p M_p over the batch (M from
+    :func:`sg_edge_mask`, non-differentiable); an exact 0 connected to the
+    graph when no pixel is selected (never NaN).
+
+    Args:
+        loss_map (Tensor): l, (B, H, W).
+        valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
+        k (float): Edge threshold in [0, 1]. Defaults to 0.9.
+        padding (str): Sobel padding, see :func:`sobel_magnitude`.
+
+    Returns:
+        Tensor: Scalar L_SG in the unit of ``loss_map``.
+    """
+    mask = sg_edge_mask(loss_map, valid_mask, k, padding)
+    lm = loss_map.float()
+    # L_SG = sum_p M_p l_p / max(1, sum_p M_p)
+    selected = torch.where(mask, lm, torch.zeros_like(lm)).sum()
+    return selected / mask.sum().clamp(min=1)
+
+
+def masked_mean(loss_map: Tensor,
+                valid_mask: Optional[Tensor] = None) -> Tensor:
+    """Plain mean of l over the valid pixels (LwF-style baseline).
+
+    Args:
+        loss_map (Tensor): l, (B, H, W).
+        valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
+
+    Returns:
+        Tensor: Scalar; an exact 0 connected to the graph if nothing is valid.
+    """
+    valid = _valid_or_all(loss_map, valid_mask)
+    lm = loss_map.float()
+    # L_LwF = sum_p v_p l_p / max(1, sum_p v_p)
+    total = torch.where(valid, lm, torch.zeros_like(lm)).sum()
+    return total / valid.sum().clamp(min=1)
