@@ -1,6 +1,6 @@
 """A shared encoder with one decode head per dense-prediction task."""
 import copy
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -88,6 +88,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         self.distill_loss = (
             MODELS.build(distill_loss) if distill_loss is not None else None)
         self._teacher: Optional['MultiTaskEncoderDecoder'] = None
+        self._penalties: Dict[str, Callable[[nn.Module], Tensor]] = {}
 
     # ------------------------------------------------------------------ tasks
     @property
@@ -146,13 +147,28 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     def snapshot(self) -> 'MultiTaskEncoderDecoder':
         """A frozen deep copy of this model (eval mode, no gradients)."""
         teacher, self.__dict__['_teacher'] = self._teacher, None
+        penalties, self._penalties = self._penalties, {}
         try:
             frozen = copy.deepcopy(self)
         finally:
             self.__dict__['_teacher'] = teacher
+            self._penalties = penalties
         frozen.eval()
         frozen.requires_grad_(False)
         return frozen
+
+    def set_penalty(self, name: str,
+                    penalty: Optional[Callable[[nn.Module], Tensor]]) -> None:
+        """Add (or with None, remove) a regulariser ``penalty(model)``.
+
+        Its value joins the losses as ``loss_{name}`` in every training step
+        (e.g. the EWC quadratic penalty set by :class:`EWCHook`). Like the
+        teacher it is kept out of the module tree; its owner saves it.
+        """
+        if penalty is None:
+            self._penalties.pop(name, None)
+        else:
+            self._penalties[name] = penalty
 
     def distilled_tasks(self) -> List[str]:
         """Old tasks distilled in this phase: the teacher's, minus new ones."""
@@ -212,6 +228,8 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         if old_tasks:
             losses.update(
                 self._distill(inputs, feats, data_samples, old_tasks))
+        for name, penalty in self._penalties.items():
+            losses[f'loss_{name}'] = penalty(self)
         return losses
 
     def _distill(self, inputs: Tensor, feats: List[Tensor],
