@@ -37,7 +37,10 @@ model = dict(
             type='ASPPHead',
             num_classes=13,
             loss_decode=dict(
-                type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                type='CrossEntropyLoss',
+                use_sigmoid=False,
+                avg_non_ignore=True,  # mean over labelled pixels only
+                loss_weight=1.0,
                 loss_name='loss_ce'),
             **aspp),
         depth=dict(type='DepthASPPHead', **aspp),

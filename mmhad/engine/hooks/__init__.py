@@ -1,3 +1,4 @@
+from .ewc_hook import EWCHook
 from .teacher_hook import TeacherHook
 
-__all__ = ['TeacherHook']
+__all__ = ['EWCHook', 'TeacherHook']

@@ -12,11 +12,11 @@ CHECKPOINT_KEY = 'mmhad_teacher'
 class TeacherHook(Hook):
     """Keep a frozen copy of the model from the end of the previous phase.
 
-    At the start of every phase but the first (``before_train_phase``, called
-    by :class:`ContinualTrainLoop`), the student as it is then - the model
-    that finished the previous phase - is copied with
+    At the end of every phase but the last (``after_train_phase``, called by
+    :class:`ContinualTrainLoop` after the phase's evaluation and before its
+    phase checkpoint), the model is copied with
     :meth:`MultiTaskEncoderDecoder.snapshot` (eval mode, no gradients) and
-    attached with ``set_teacher``. The copy is not a submodule: it is not in
+    attached with ``set_teacher``: it distils the next phase. The copy is not a submodule: it is not in
     the optimizer, not wrapped by DDP, not switched to train mode, and it
     lives on the model's device. Its weights are saved in every checkpoint
     under ``'mmhad_teacher'`` and restored on ``--resume``, so a run resumed
@@ -32,14 +32,18 @@ class TeacherHook(Hook):
 
     def before_train_phase(self, runner, phase_idx: int, phase,
                            resumed: bool) -> None:
+        if phase_idx == 0 and not resumed:
+            self._model(runner).set_teacher(None)
+
+    def after_train_phase(self, runner, phase_idx: int, phase,
+                          metrics: dict) -> None:
+        if phase_idx == len(runner.train_loop.phases) - 1:
+            return
         model = self._model(runner)
-        if phase_idx == 0:
-            model.set_teacher(None)
-        elif not (resumed and model.teacher is not None):
-            model.set_teacher(model.snapshot())
-            runner.logger.info(
-                f'TeacherHook: froze the model after phase {phase_idx - 1} '
-                f'as teacher for {model.teacher.learned_tasks}')
+        model.set_teacher(model.snapshot())
+        runner.logger.info(
+            f'TeacherHook: froze the model after phase {phase_idx} as the '
+            f'teacher of {model.teacher.learned_tasks}')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         teacher = self._model(runner).teacher

@@ -3,7 +3,11 @@ import copy
 import json
 import logging
 import os.path as osp
+import random
 from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
 
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.logging import print_log
@@ -17,6 +21,25 @@ from .phase_plan import Phase, epoch_iters, plan_phases
 
 RESULTS_KEY = 'continual_results'
 RESULTS_FILE = 'continual_results.json'
+RNG_KEY = 'rng_state'
+
+
+def get_rng_state() -> dict:
+    """Python, numpy and torch (CPU and every CUDA device) RNG states."""
+    state = dict(python=random.getstate(), numpy=np.random.get_state(),
+                 torch=torch.get_rng_state())
+    if torch.cuda.is_available():
+        state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore what :func:`get_rng_state` returned."""
+    random.setstate(state['python'])
+    np.random.set_state(state['numpy'])
+    torch.set_rng_state(state['torch'])
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state['cuda'])
 
 
 @LOOPS.register_module()
@@ -40,7 +63,8 @@ class ContinualTrainLoop(BaseLoop):
 
     ``iter`` counts globally over all phases, so logging, checkpointing
     and ``--resume`` (also in the middle of a phase) behave as with
-    ``IterBasedTrainLoop``. Because every phase optimises the same parameter
+    ``IterBasedTrainLoop``; checkpoints also carry the RNG states, so a
+    resumed run repeats the interrupted one exactly (CPU, same seed). Because every phase optimises the same parameter
     set (heads of future tasks get no gradient and stay untouched), the
     optimizer state in a checkpoint always fits the rebuilt optimizer.
 
@@ -202,6 +226,11 @@ class ContinualTrainLoop(BaseLoop):
                       level=logging.WARNING)
             for _ in range(skipped):
                 next(iterator)
+            # Continue with the random state the interrupted run had here
+            # (augmentation in the main process, dropout), not the one the
+            # skipped batches left.
+            if self.runner.message_hub.get_info(RNG_KEY) is not None:
+                set_rng_state(self.runner.message_hub.get_info(RNG_KEY))
         while self._iter < phase.end and not self.stop_training:
             self.runner.model.train()
             self.run_iter(next(iterator))
@@ -216,6 +245,9 @@ class ContinualTrainLoop(BaseLoop):
             'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
         outputs = self.runner.model.train_step(
             data_batch, optim_wrapper=self.runner.optim_wrapper)
+        # Checkpoints written by the hooks below carry the RNG state, so a
+        # resumed run continues exactly (see _train_phase).
+        self.runner.message_hub.update_info(RNG_KEY, get_rng_state())
         self.runner.call_hook(
             'after_train_iter', batch_idx=self._iter, data_batch=data_batch,
             outputs=outputs)

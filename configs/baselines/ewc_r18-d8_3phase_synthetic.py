@@ -1,0 +1,9 @@
+# Elastic Weight Consolidation on the synthetic scenes.
+_base_ = [
+    '../_base_/models/mt_deeplabv3_r18-d8_synthetic.py',
+    '../_base_/datasets/synthetic_scenes.py',
+    '../_base_/schedules/synthetic_3phase.py',
+    '../_base_/default_runtime.py',
+    '../_base_/continual/ewc.py',
+]
+train_cfg = dict(method='ewc')

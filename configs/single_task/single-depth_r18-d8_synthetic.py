@@ -1,0 +1,14 @@
+# Single-task reference on the synthetic scenes (runs on a CPU): ResNet-18
+# with only the depth head, 600 iterations on all training images (as joint).
+_base_ = [
+    '../_base_/models/mt_deeplabv3_r18-d8_synthetic.py',
+    '../_base_/datasets/synthetic_scenes.py',
+    '../_base_/schedules/synthetic_3phase.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(
+    decode_heads=dict(_delete_=True, depth={{_base_.model.decode_heads.depth}}))
+train_cfg = dict(
+    phases=[dict(task='depth', max_iters=600)], method='single-depth')
+val_dataloader = dict(dataset=dict(tasks=['depth']))
+test_dataloader = val_dataloader

@@ -1,0 +1,332 @@
+"""Every config under ``configs/`` (except ``_base_``) parses, builds and
+follows the HAD protocol it names.
+
+File names encode what is checked (see ``docs/configs.md``)::
+
+    {method}_{backbone}_{dataset}[_{task order}].py
+
+- ``method``: ``had``, ``finetune``, ``lwf``, ``ewc``, ``joint`` or
+  ``single-{seg,depth,normal}``; it must equal ``train_cfg.method``.
+- ``backbone``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8).
+- ``dataset``: ``nyuv2`` (13 classes), ``cityscapes-7cls`` /
+  ``cityscapes-19cls``, or ``synthetic`` (6 classes, offline).
+- ``task order``: e.g. ``seg-depth-normal``; must equal the phase order.
+
+Models are built with ``init_cfg=None`` on the backbone (nothing downloads)
+and BN instead of SyncBN (no GPU needed).
+"""
+import copy
+import inspect
+import itertools
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+
+from mmhad.compat import _sync_bn_to_bn
+from mmhad.models.losses import HADLoss
+from mmseg.registry import MODELS
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG_DIR = ROOT / 'configs'
+CONFIGS = sorted(
+    p for p in CONFIG_DIR.rglob('*.py')
+    if '_base_' not in p.relative_to(CONFIG_DIR).parts)
+IDS = [str(p.relative_to(CONFIG_DIR)) for p in CONFIGS]
+
+ALL_TASKS = ('semantic', 'depth', 'normal')
+ABBR = dict(seg='semantic', depth='depth', normal='normal')
+DATASET_TYPES = dict(
+    nyuv2='NYUv2MultiTaskDataset',
+    cityscapes='CityscapesMultiTaskDataset',
+    synthetic='SyntheticScenesDataset')
+FAMILY_TASKS = dict(
+    nyuv2=set(ALL_TASKS),
+    cityscapes={'semantic', 'depth'},
+    synthetic=set(ALL_TASKS))
+# The protocol's global batch is 8 GPUs x the per-GPU batch of the config.
+NUM_GPUS = 8
+GLOBAL_BATCH = 64
+PAPER_EPOCHS = 20
+
+
+def configs_where(pred):
+    """``pytest.param`` of the configs whose path satisfies ``pred``."""
+    return [pytest.param(p, id=i) for p, i in zip(CONFIGS, IDS) if pred(p)]
+
+
+@lru_cache(maxsize=None)
+def load(path: Path) -> Config:
+    return Config.fromfile(str(path))
+
+
+def family(path: Path) -> str:
+    """Dataset family named in the file name."""
+    found = [f for f in DATASET_TYPES if f in path.stem]
+    assert len(found) == 1, f'{path.name}: name no dataset of ' \
+        f'{sorted(DATASET_TYPES)} exactly once'
+    return found[0]
+
+
+def method(path: Path) -> str:
+    return path.stem.split('_')[0]
+
+
+def name_order(path: Path):
+    """Task order written at the end of the file name, or None."""
+    last = path.stem.split('_')[-1].split('-')
+    if len(last) > 1 and all(a in ABBR for a in last):
+        return tuple(ABBR[a] for a in last)
+    return None
+
+
+def phase_tasks(cfg: Config):
+    """The tasks of each phase, as tuples."""
+    out = []
+    for phase in cfg.train_cfg.phases:
+        task = phase['task']
+        out.append((task, ) if isinstance(task, str) else tuple(task))
+    return out
+
+
+def is_continual(cfg: Config) -> bool:
+    return len(cfg.train_cfg.phases) > 1
+
+
+def hook_types(cfg: Config):
+    return [h['type'] for h in cfg.get('custom_hooks', [])]
+
+
+def find_pretrained(node) -> list:
+    """Every ``type='Pretrained'`` init config in a config tree."""
+    found = []
+    if isinstance(node, dict):
+        if node.get('type') == 'Pretrained':
+            found.append(node)
+        for value in node.values():
+            found += find_pretrained(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            found += find_pretrained(value)
+    return found
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 36, IDS
+    for sub in ('had', 'baselines', 'joint', 'single_task'):
+        assert (CONFIG_DIR / sub).is_dir()
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_header_comment(path):
+    first = path.read_text().splitlines()[0]
+    assert first.startswith('# ') and len(first) > 20, \
+        f'{path.name}: start with a one-line "# ..." description'
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_parses(path):
+    cfg = load(path)
+    for key in ('model', 'train_dataloader', 'val_dataloader',
+                'val_evaluator', 'optim_wrapper', 'train_cfg'):
+        assert key in cfg, f'{path.name}: no {key}'
+    assert cfg.default_scope == 'mmseg'
+    assert cfg.train_cfg.type == 'ContinualTrainLoop'
+    assert cfg.train_cfg.get('method') == method(path), \
+        'train_cfg.method must equal the method prefix of the file name'
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_model_builds(path):
+    cfg = load(path)
+    model_cfg = copy.deepcopy(cfg.model.to_dict())
+    model_cfg['backbone']['init_cfg'] = None
+    _sync_bn_to_bn(model_cfg)
+    model = MODELS.build(model_cfg)
+    assert list(model.tasks) == list(cfg.model.decode_heads)
+    if cfg.model.get('distill_loss') is not None:
+        distilled = set(model.distill_loss.losses.keys())
+        assert distilled == set(model.tasks), \
+            'distill_loss.losses must configure exactly the model\'s tasks'
+        if method(path) == 'had':
+            for task, loss in model.distill_loss.losses.items():
+                assert (loss.mode, loss.use_db, loss.use_sg) == \
+                    ('had', True, True), task
+                assert (loss.k, loss.delta) == (0.9, 0.5), task
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_phases(path):
+    cfg = load(path)
+    heads = set(cfg.model.decode_heads)
+    phases = phase_tasks(cfg)
+    assert phases
+    for phase, tasks in zip(cfg.train_cfg.phases, phases):
+        assert set(tasks) <= heads, \
+            f'phase tasks {tasks} not all in decode_heads {sorted(heads)}'
+        assert ('max_iters' in phase) != ('max_epochs' in phase)
+    assert heads <= FAMILY_TASKS[family(path)]
+    # Every head is trained by some phase.
+    assert set(itertools.chain(*phases)) == heads
+    order = name_order(path)
+    if order is not None:
+        assert tuple(t for (t, ) in phases) == order, \
+            'phase order differs from the order in the file name'
+    m = method(path)
+    if m == 'joint':
+        assert len(phases) == 1 and set(phases[0]) == heads
+    elif m.startswith('single-'):
+        assert phases == [(ABBR[m[len('single-'):]], )]
+        assert heads == {ABBR[m[len('single-'):]]}
+    else:  # continual: one task per phase
+        assert len(phases) > 1 and all(len(t) == 1 for t in phases)
+        split = cfg.train_cfg.get('split', {})
+        assert split.get('mode', 'contiguous') == 'contiguous'
+
+
+@pytest.mark.parametrize(
+    'path', configs_where(lambda p: family(p) != 'synthetic'))
+def test_paper_schedule(path):
+    """NYUv2 / Cityscapes: 20 epochs per phase, Adam 1e-4 / 1e-5, batch 64."""
+    cfg = load(path)
+    for phase in cfg.train_cfg.phases:
+        assert phase.get('max_epochs') == PAPER_EPOCHS, phase
+    if is_continual(cfg):
+        assert len(cfg.train_cfg.phases) == len(cfg.model.decode_heads)
+    optimizer = cfg.optim_wrapper.optimizer
+    assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
+        ('Adam', 1e-4, 1e-5)
+    assert cfg.auto_scale_lr == dict(enable=False,
+                                     base_batch_size=GLOBAL_BATCH)
+    assert cfg.train_dataloader.batch_size * NUM_GPUS == GLOBAL_BATCH
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_dataset_family(path):
+    cfg = load(path)
+    expected = DATASET_TYPES[family(path)]
+    for split in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[split].dataset.type == expected, split
+    assert cfg.val_dataloader.dataset.split == 'val'
+    assert cfg.train_dataloader.dataset.split == 'train'
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_num_classes(path):
+    cfg = load(path)
+    fam = family(path)
+    if fam == 'cityscapes':
+        match = re.search(r'cityscapes-(\d+)cls', path.stem)
+        assert match, 'Cityscapes configs name the class set: -7cls/-19cls'
+        expected = int(match.group(1))
+        assert expected in (7, 19)
+        for split in ('train_dataloader', 'val_dataloader',
+                      'test_dataloader'):
+            assert cfg[split].dataset.num_classes == expected, split
+    else:
+        expected = dict(nyuv2=13, synthetic=6)[fam]
+    semantic = cfg.model.decode_heads.get('semantic')
+    if semantic is not None:
+        assert semantic.num_classes == expected
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_backbone(path):
+    cfg = load(path)
+    backbone = cfg.model.backbone
+    match = re.search(r'_r(\d+)-d8', path.stem)
+    if match is None:  # another backbone family (e.g. mmpretrain, MiT)
+        return
+    depth = int(match.group(1))
+    assert backbone.type == 'ResNetV1c' and backbone.depth == depth
+    assert tuple(backbone.strides) == (1, 2, 1, 1)  # output stride 8
+    assert tuple(backbone.dilations) == (1, 1, 2, 4)
+    in_channels = {18: 512, 50: 2048}[depth]
+    for task, head in cfg.model.decode_heads.items():
+        assert head.in_channels == in_channels, task
+        assert tuple(head.dilations) == (1, 12, 24, 36), task
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_pretrained_only_for_real_data(path):
+    """ImageNet weights on NYUv2/Cityscapes; synthetic runs fully offline."""
+    cfg = load(path)
+    if family(path) == 'synthetic':
+        assert find_pretrained(cfg.model) == []
+        assert not cfg.model.backbone.get('pretrained')
+        assert cfg.get('load_from') is None
+        return
+    init_cfg = cfg.model.backbone.get('init_cfg')
+    assert init_cfg is not None and init_cfg.type == 'Pretrained'
+    depth = cfg.model.backbone.get('depth')
+    if depth is not None:
+        assert f'resnet{depth}' in init_cfg.checkpoint
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_method_components(path):
+    cfg = load(path)
+    m = method(path)
+    hooks = hook_types(cfg)
+    distill = cfg.model.get('distill_loss')
+    if m in ('had', 'lwf'):
+        assert 'TeacherHook' in hooks
+        assert distill is not None and distill.type == 'HADDistillLoss'
+        assert distill.loss_weight == 3.0  # lambda
+        assert set(distill.losses) == set(cfg.model.decode_heads)
+        mode = 'had' if m == 'had' else 'lwf'
+        for task, loss in distill.losses.items():
+            assert loss.type == 'HADLoss', task
+            assert loss.get('mode', 'had') == mode, task
+            if m == 'had':  # the paper's k / delta: HADLoss defaults
+                assert 'k' not in loss and 'delta' not in loss, task
+    else:
+        assert 'TeacherHook' not in hooks
+        assert distill is None
+    if is_continual(cfg):  # heads of future tasks get no gradient
+        assert cfg.get('find_unused_parameters') is True
+
+
+def test_had_loss_defaults_are_the_paper_values():
+    params = inspect.signature(HADLoss).parameters
+    assert params['k'].default == 0.9
+    assert params['delta'].default == 0.5
+    assert params['mode'].default == 'had'
+
+
+@pytest.mark.parametrize('backbone', ['r18-d8', 'r50-d8'])
+def test_nyuv2_had_covers_all_task_orders(backbone):
+    paths = sorted((CONFIG_DIR / 'had').glob(f'had_{backbone}_nyuv2_*.py'))
+    orders = [tuple(t for (t, ) in phase_tasks(load(p))) for p in paths]
+    assert sorted(orders) == sorted(itertools.permutations(ALL_TASKS))
+    # The orders differ only in their phases.
+    reference = load(paths[0]).to_dict()
+    for path in paths[1:]:
+        other = load(path).to_dict()
+        reference['train_cfg'].pop('phases', None)
+        other['train_cfg'].pop('phases')
+        assert other == reference, path.name
+
+
+def test_cityscapes_heads_match_the_model_base():
+    """The Cityscapes model copies the base heads (only num_classes moves)."""
+    base = Config.fromfile(
+        str(CONFIG_DIR / '_base_/models/mt_deeplabv3_r18-d8.py'))
+    city = load(CONFIG_DIR / 'joint/joint_r18-d8_cityscapes-7cls.py')
+    base_heads = base.model.decode_heads.to_dict()
+    city_heads = city.model.decode_heads.to_dict()
+    assert set(city_heads) == {'semantic', 'depth'}
+    assert city_heads['depth'] == base_heads['depth']
+    city_heads['semantic']['num_classes'] = base_heads['semantic'][
+        'num_classes']
+    assert city_heads['semantic'] == base_heads['semantic']
+
+
+def test_docs_list_existing_configs():
+    text = (ROOT / 'docs' / 'configs.md').read_text()
+    listed = set(re.findall(r'configs/[\w./-]+\.py', text))
+    assert listed
+    missing = sorted(p for p in listed if not (ROOT / p).is_file())
+    assert not missing, f'docs/configs.md names missing configs {missing}'
