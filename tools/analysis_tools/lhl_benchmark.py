@@ -1,0 +1,214 @@
+"""Run continual methods x seeds x task orders and tabulate what they keep.
+
+Every run is ``tools/train.py CONFIG`` in its own work dir (a finished run is
+reused, so an interrupted benchmark continues where it stopped). The table
+gives, per task order and method, the final metric of every task (mean ± std
+over seeds), Δm against fine-tuning (paired by seed), average forgetting,
+mean rank and wall time per run.
+
+Usage:
+    python tools/analysis_tools/lhl_benchmark.py --work-dir work_dirs/bench \
+        [--methods finetune lwf ewc had had-no-db had-no-sg joint] \
+        [--seeds 0 1 2] [--orders semantic,depth,normal normal,depth,semantic]\
+        [--phase-iters 200] [--quick] [--out docs/benchmarks.md]
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional, Sequence
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO)
+
+import numpy as np  # noqa: E402
+
+from mmhad.evaluation.continual_report import (  # noqa: E402
+    average_forgetting, delta_m, final_metrics, load_results, mean_rank)
+
+METHOD_CONFIGS = {
+    'finetune': 'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
+    'lwf': 'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
+    'ewc': 'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
+    'had': 'configs/had/had_r18-d8_3phase_synthetic.py',
+    'had-no-db': 'configs/had/ablations/had-no-db_r18-d8_3phase_synthetic.py',
+    'had-no-sg': 'configs/had/ablations/had-no-sg_r18-d8_3phase_synthetic.py',
+    'had-arith-mean':
+    'configs/had/ablations/had-arith-mean_r18-d8_3phase_synthetic.py',
+    'joint': 'configs/joint/joint_r18-d8_synthetic.py',
+}
+DEFAULT_METHODS = ('finetune', 'lwf', 'ewc', 'had', 'had-no-db', 'had-no-sg',
+                   'joint')
+BASELINE = 'finetune'
+ORDER_INDEPENDENT = ('joint', )
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--work-dir', default='work_dirs/lhl_benchmark')
+    p.add_argument('--methods', nargs='+', default=list(DEFAULT_METHODS),
+                   choices=sorted(METHOD_CONFIGS))
+    p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    p.add_argument('--orders', nargs='+',
+                   default=['semantic,depth,normal', 'normal,depth,semantic'],
+                   help='comma-separated task orders')
+    p.add_argument('--phase-iters', type=int, default=None,
+                   help='iterations per phase (default: the configs\')')
+    p.add_argument('--batch-size', type=int, default=None)
+    p.add_argument('--data-root', default=None)
+    p.add_argument('--quick', action='store_true',
+                   help='smoke run: first seed and order, 4 iters per phase')
+    p.add_argument('--out', default=None,
+                   help='markdown file (default: WORK_DIR/benchmark.md)')
+    p.add_argument('--cfg-options', nargs='+', default=[],
+                   help='extra --cfg-options passed to every run')
+    args = p.parse_args(argv)
+    if args.quick:
+        args.seeds, args.orders = args.seeds[:1], args.orders[:1]
+        args.phase_iters = args.phase_iters or 4
+    return args
+
+
+def run_options(args, method: str, order: List[str], seed: int) -> List[str]:
+    """``--cfg-options`` of one run."""
+    opts = [f'randomness.seed={seed}']
+    if method in ORDER_INDEPENDENT:
+        if args.phase_iters:
+            opts.append(f'train_cfg.phases.0.max_iters='
+                        f'{args.phase_iters * len(order)}')
+    else:
+        for i, task in enumerate(order):
+            opts.append(f'train_cfg.phases.{i}.task={task}')
+            if args.phase_iters:
+                opts.append(f'train_cfg.phases.{i}.max_iters='
+                            f'{args.phase_iters}')
+    if args.batch_size:
+        opts.append(f'train_dataloader.batch_size={args.batch_size}')
+    if args.data_root:
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            opts.append(f'{key}.dataset.data_root={args.data_root}')
+    return opts + list(args.cfg_options)
+
+
+def run_one(args, method: str, order: List[str], seed: int) -> dict:
+    """Train one configuration unless its results exist; return its record."""
+    tag = 'any' if method in ORDER_INDEPENDENT else '-'.join(
+        t[0] for t in order)
+    work_dir = osp.join(args.work_dir, f'{method}_{tag}_seed{seed}')
+    done = osp.join(work_dir, 'benchmark_run.json')
+    if osp.exists(done):
+        with open(done) as f:
+            return json.load(f)
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
+           osp.join(REPO, METHOD_CONFIGS[method]), '--work-dir', work_dir,
+           '--cfg-options', *run_options(args, method, order, seed)]
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.perf_counter()
+    with open(osp.join(work_dir, 'benchmark_stdout.log'), 'w') as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                              cwd=REPO)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{method} seed {seed} failed (exit '
+                           f'{proc.returncode}); see {log.name}')
+    record = dict(method=method, order=order, seed=seed, work_dir=work_dir,
+                  seconds=time.perf_counter() - start, command=cmd)
+    with open(done, 'w') as f:
+        json.dump(record, f, indent=2)
+    return record
+
+
+def mean_std(values: Sequence[float]) -> str:
+    values = np.asarray(values, dtype=float)
+    if len(values) == 1:
+        return f'{values[0]:.2f}'
+    return f'{values.mean():.2f} ± {values.std(ddof=1):.2f}'
+
+
+def summarise(records: List[dict], order: List[str]) -> dict:
+    """Per-method aggregates over seeds for one task order."""
+    by_method: Dict[str, List[dict]] = {}
+    for r in records:
+        by_method.setdefault(r['method'], []).append(r)
+    results = {m: {r['seed']: load_results(r['work_dir']) for r in rs}
+               for m, rs in by_method.items()}
+    rows = {}
+    keys: Optional[List[str]] = None
+    for method, per_seed in results.items():
+        finals = [final_metrics(res) for res in per_seed.values()]
+        keys = keys or sorted(finals[0])
+        row = dict(metrics={k: [f[k] for f in finals] for k in keys},
+                   seconds=[r['seconds'] for r in by_method[method]])
+        if BASELINE in results and method != BASELINE:
+            row['delta_m'] = [
+                delta_m(res, results[BASELINE][seed])
+                for seed, res in per_seed.items()
+                if seed in results[BASELINE]
+            ]
+        if method not in ORDER_INDEPENDENT:
+            row['forgetting'] = [
+                float(np.mean(list(average_forgetting(res).values()) or
+                              [0.0])) for res in per_seed.values()
+            ]
+        rows[method] = row
+    seeds = sorted({r['seed'] for r in records})
+    ranks = [mean_rank({m: results[m][s] for m in results if s in results[m]})
+             for s in seeds]
+    for method in rows:
+        rows[method]['rank'] = [r[method] for r in ranks if method in r]
+    return dict(order=order, keys=keys, rows=rows)
+
+
+def render(summaries: List[dict], args, command: str) -> str:
+    lines = ['# LHL benchmark on the synthetic scenes', '',
+             f'Command: `{command}`', '',
+             f'Seeds: {args.seeds}. Entries are mean ± std over seeds; '
+             'Δm is against fine-tuning of the same seed (higher is better); '
+             'forgetting is the mean relative forgetting of the tasks learned '
+             'before the last phase (%, positive = worse); rank is the mean '
+             'rank over final metrics (1 = best).', '']
+    for s in summaries:
+        keys = s['keys']
+        lines += [f'## Order: {" -> ".join(s["order"])}', '',
+                  '| method | ' + ' | '.join(keys) +
+                  ' | Δm % | forgetting % | rank | time / run (s) |',
+                  '|---' * (len(keys) + 5) + '|']
+        for method, row in s['rows'].items():
+            cells = [mean_std(row['metrics'][k]) for k in keys]
+            cells.append(mean_std(row['delta_m']) if row.get('delta_m')
+                         else '-')
+            cells.append(mean_std(row['forgetting'])
+                         if 'forgetting' in row else '-')
+            cells.append(mean_std(row['rank']))
+            cells.append(f'{np.mean(row["seconds"]):.0f}')
+            lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+        lines.append('')
+    return '\n'.join(lines)
+
+
+def main(argv=None) -> str:
+    args = parse_args(argv)
+    command = 'python tools/analysis_tools/lhl_benchmark.py ' + ' '.join(
+        argv if argv is not None else sys.argv[1:])
+    summaries = []
+    for order_str in args.orders:
+        order = order_str.split(',')
+        records = [
+            run_one(args, method, order, seed) for method in args.methods
+            for seed in args.seeds
+        ]
+        summaries.append(summarise(records, order))
+    text = render(summaries, args, command)
+    out = args.out or osp.join(args.work_dir, 'benchmark.md')
+    with open(out, 'w') as f:
+        f.write(text + '\n')
+    with open(osp.splitext(out)[0] + '.json', 'w') as f:
+        json.dump(summaries, f, indent=2)
+    print(text)
+    return text
+
+
+if __name__ == '__main__':
+    main()
