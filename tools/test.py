@@ -14,6 +14,7 @@ Usage:
 import argparse
 import os.path as osp
 import sys
+import uuid
 from typing import Dict, Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -23,11 +24,9 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
 
-# Registers the hooks that --show/--show-dir and --out use.
-from mmhad.engine.hooks.dump_predictions_hook import \
-    DumpPredictionsHook  # noqa: E402,F401
-from mmhad.engine.hooks.visualization_hook import \
-    MultiTaskVisualizationHook  # noqa: E402,F401
+# Register the hooks that --out and --show / --show-dir add.
+import mmhad.engine.hooks.dump_predictions_hook  # noqa: E402,F401
+import mmhad.engine.hooks.visualization_hook  # noqa: E402,F401
 from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
                              load_config, set_local_rank)
 
@@ -85,8 +84,16 @@ def trigger_visualization_hook(cfg: Config,
     if args.show:
         hook['show'] = True
         hook['wait_time'] = args.wait_time
+    if cfg.get('visualizer', None) is None:
+        cfg.visualizer = dict(
+            type='SegLocalVisualizer',
+            vis_backends=[dict(type='LocalVisBackend')])
     if args.show_dir:
         cfg.visualizer['save_dir'] = args.show_dir
+    # A visualizer is a named global instance and mmseg configs name it
+    # 'visualizer': an earlier runner of the same process (tools called
+    # in-process) would be reused, with its own save_dir. Use a new one.
+    cfg.visualizer['name'] = f'mmhad_test_{uuid.uuid4().hex[:8]}'
     return cfg
 
 

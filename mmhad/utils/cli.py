@@ -4,7 +4,9 @@ Both tools take a config, ``--work-dir``, ``--cfg-options`` and
 ``--launcher`` (plus the ``--local-rank`` that older launchers pass), load the
 config the same way, and build the runner after
 :func:`mmhad.compat.prepare_cpu_launch` so that ``tools/dist_*.sh`` also work
-on a machine without CUDA.
+on a machine without CUDA. A distributed run also gets
+:class:`~mmhad.engine.hooks.sync_norm_hook.SyncNormStatsHook`, so that plain
+``BN`` statistics agree across ranks.
 """
 import argparse
 import os
@@ -13,8 +15,10 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from mmengine.utils import import_modules_from_strings
 
 from mmhad.compat import prepare_cpu_launch
+from mmhad.engine.hooks.sync_norm_hook import SyncNormStatsHook
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
 
@@ -63,6 +67,9 @@ def load_config(args: argparse.Namespace) -> Config:
 
     Sets ``cfg.launcher``, merges ``--cfg-options`` and sets ``cfg.work_dir``
     with the priority command line > config > ``./work_dirs/CONFIG_NAME``.
+    ``Config.fromfile`` imports ``custom_imports`` before the options are
+    merged, so modules that ``--cfg-options custom_imports.imports=[...]``
+    adds are imported here.
 
     Args:
         args (argparse.Namespace): Parsed with :func:`add_common_args`.
@@ -74,6 +81,9 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
+        if cfg.get('custom_imports', None) and any(
+                key.startswith('custom_imports') for key in args.cfg_options):
+            import_modules_from_strings(**cfg.custom_imports)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -82,17 +92,37 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def add_sync_norm_hook(cfg: Config) -> bool:
+    """Append ``SyncNormStatsHook`` to ``cfg.custom_hooks`` of a distributed
+    run, unless the config already has one.
+
+    Returns:
+        bool: True if the hook was added.
+    """
+    if cfg.get('launcher', 'none') == 'none':
+        return False
+    hooks = list(cfg.get('custom_hooks', None) or [])
+    names = (SyncNormStatsHook.__name__, f'mmseg.{SyncNormStatsHook.__name__}')
+    if any(isinstance(h, dict) and h.get('type') in names for h in hooks):
+        return False
+    hooks.append(dict(type=SyncNormStatsHook.__name__))
+    cfg.custom_hooks = hooks
+    return True
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the runner, setting up a CPU (gloo) launch when there is no GPU.
 
     Args:
         cfg (Config): The final config; ``cfg.runner_type`` selects a custom
-            runner class.
+            runner class. A distributed run gets ``SyncNormStatsHook``
+            (:func:`add_sync_norm_hook`).
 
     Returns:
         Runner: The runner (the process group, if any, is initialised).
     """
     prepare_cpu_launch(cfg)
+    add_sync_norm_hook(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

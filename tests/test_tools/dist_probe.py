@@ -4,8 +4,9 @@
 ``--cfg-options``:
 
 - :class:`RankStateDumpHook` (as an extra ``default_hooks`` entry): every
-  rank saves its own model state at the end of training, so the test can
-  compare the ranks with each other and with the checkpoint rank 0 wrote;
+  rank saves its own model state (and its teacher's, if any) at the end of
+  training and the loss names of every iteration, so the test can compare
+  the ranks with each other and with the checkpoint rank 0 wrote;
 - :class:`CountingMultiTaskMetric` (as ``val_evaluator.type``): adds to the
   metrics how many per-sample results were gathered from all ranks and their
   depth valid-pixel total, so the test can check that distributed validation
@@ -13,7 +14,7 @@
 """
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import torch
 from mmengine.dist import get_rank
@@ -26,26 +27,42 @@ from mmhad.evaluation.metrics import MultiTaskMetric
 
 @HOOKS.register_module()
 class RankStateDumpHook(Hook):
-    """Save ``{out_dir}/rank{rank}.pth``: this rank's model state and the
-    tasks it has learned, after training.
+    """Save ``{out_dir}/rank{rank}.pth`` after training: this rank's model
+    and teacher states, learned tasks and the loss names of each iteration.
 
     Args:
         out_dir (str): Directory shared by the ranks.
     """
 
+    priority = 'LOWEST'  # after every other after_train
+
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
+        self.loss_keys: Dict[int, List[str]] = {}
+
+    def after_train_iter(self, runner, batch_idx: int,
+                         data_batch: Optional[dict] = None,
+                         outputs: Optional[dict] = None) -> None:
+        self.loss_keys[runner.iter] = sorted(outputs or {})
 
     def after_train(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        state = {k: v.detach().cpu().clone()
-                 for k, v in model.state_dict().items()}
+        teacher = getattr(model, 'teacher', None)
         os.makedirs(self.out_dir, exist_ok=True)
         torch.save(
-            dict(state_dict=state, learned_tasks=model.learned_tasks,
-                 world_rank=get_rank()),
+            dict(
+                state_dict=_cpu_state(model),
+                teacher_state_dict=(_cpu_state(teacher)
+                                    if teacher is not None else None),
+                learned_tasks=model.learned_tasks,
+                loss_keys=self.loss_keys,
+                rank=get_rank()),
             osp.join(self.out_dir, f'rank{get_rank()}.pth'))
+
+
+def _cpu_state(model: torch.nn.Module) -> Dict[str, torch.Tensor]:
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 @METRICS.register_module()

@@ -59,7 +59,8 @@ def main(argv=None) -> None:
         print(f'  {split}: {num} images of {args.height}x{args.width} in '
               f'{split}/{{{",".join(FOLDERS)}}}/{{0..{num - 1}}}.npy; '
               'invalid depth '
-              f'{100 * stats["invalid_depth_pixels"] / total:.2f}%')
+              f'{100 * stats["invalid_depth_pixels"] / total:.2f}%, edges '
+              f'{100 * stats["edge_pixels"] / total:.2f}%')
         shares = ', '.join(
             f'{name} {100 * stats["class_pixels"][name] / total:.1f}%'
             for name in SYNTHETIC_CLASSES)

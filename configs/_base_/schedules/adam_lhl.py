@@ -12,4 +12,4 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, interval=1000, max_keep_ckpts=2),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='SegVisualizationHook'))
+    visualization=dict(type='MultiTaskVisualizationHook'))

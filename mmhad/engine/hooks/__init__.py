@@ -1,4 +1,10 @@
+from .dump_predictions_hook import DumpPredictionsHook
 from .ewc_hook import EWCHook
+from .sync_norm_hook import SyncNormStatsHook
 from .teacher_hook import TeacherHook
+from .visualization_hook import MultiTaskVisualizationHook
 
-__all__ = ['EWCHook', 'TeacherHook']
+__all__ = [
+    'DumpPredictionsHook', 'EWCHook', 'MultiTaskVisualizationHook',
+    'SyncNormStatsHook', 'TeacherHook'
+]

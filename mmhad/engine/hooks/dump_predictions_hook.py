@@ -15,6 +15,9 @@ PREDICTION_LAYOUT: Dict[str, tuple] = {
     'pred_sem_seg': ('label', lambda x: x[0].astype(np.float32)),
     'pred_depth_map': ('depth', lambda x: x.transpose(1, 2, 0)),
     'pred_normal_map': ('normal', lambda x: x.transpose(1, 2, 0)),
+    'pred_edge_map': ('edge', lambda x: x[0].astype(np.float32)),
+    'pred_albedo_map': ('albedo', lambda x: x.transpose(1, 2, 0)),
+    'pred_shading_map': ('shading', lambda x: x.transpose(1, 2, 0)),
 }
 
 
@@ -25,8 +28,11 @@ class DumpPredictionsHook(Hook):
     For a sample whose image is ``.../{i}.npy`` it writes, for each task the
     model predicts, ``{out_dir}/label/{i}.npy`` (H x W float32 class ids),
     ``{out_dir}/depth/{i}.npy`` (H x W x 1 float32, the unit of the training
-    depth) and ``{out_dir}/normal/{i}.npy`` (H x W x 3 float32 unit
-    vectors), at the original image size - the same layout as a dataset
+    depth), ``{out_dir}/normal/{i}.npy`` (H x W x 3 float32 unit vectors),
+    ``{out_dir}/edge/{i}.npy`` (H x W float32, 0 / 1),
+    ``{out_dir}/albedo/{i}.npy`` (H x W x 3 float32) and
+    ``{out_dir}/shading/{i}.npy`` (H x W x 1 float32), at the original image
+    size - the same layout as a dataset
     split, so predictions can be scored offline like ground truth. Each
     rank writes its own samples (duplicates that the distributed sampler
     adds rewrite a file with the same content).

@@ -179,6 +179,7 @@ class ContinualTrainLoop(BaseLoop):
                                     phase.dataloader),
             seed=runner.seed)
         runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
+        self._drop_stale_train_scalars()
         if not resumed:  # a resumed phase keeps the optimizer it saved
             runner.optim_wrapper = runner.build_optim_wrapper(
                 runner.cfg.optim_wrapper)
@@ -194,6 +195,15 @@ class ContinualTrainLoop(BaseLoop):
             logger='current')
         runner.call_hook('before_train_phase', phase_idx=phase.index,
                          phase=phase, resumed=resumed)
+
+    def _drop_stale_train_scalars(self) -> None:
+        """Forget the previous phase's loss scalars, or they keep being
+        logged although the phase's model no longer computes them."""
+        scalars = self.runner.message_hub.log_scalars
+        for key in [k for k in scalars if k.startswith('train/')
+                    and k not in ('train/lr', 'train/time',
+                                  'train/data_time')]:
+            scalars.pop(key)
 
     # ------------------------------------------------------------------- run
     def run(self):
