@@ -5,8 +5,9 @@ File names encode what is checked (see ``docs/configs.md``)::
 
     {method}_{backbone}_{dataset}[_{task order}].py
 
-- ``method``: ``had``, ``finetune``, ``lwf``, ``ewc``, ``joint`` or
-  ``single-{seg,depth,normal}``; it must equal ``train_cfg.method``.
+- ``method``: ``had`` (ablations ``had-*``), ``finetune``, ``lwf``,
+  ``ewc``, ``joint`` or ``single-{seg,depth,normal}``; it must equal
+  ``train_cfg.method``.
 - ``backbone``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8).
 - ``dataset``: ``nyuv2`` (13 classes), ``cityscapes-7cls`` /
   ``cityscapes-19cls``, or ``synthetic`` (6 classes, offline).
@@ -45,7 +46,7 @@ DATASET_TYPES = dict(
 FAMILY_TASKS = dict(
     nyuv2=set(ALL_TASKS),
     cityscapes={'semantic', 'depth'},
-    synthetic=set(ALL_TASKS))
+    synthetic=set(ALL_TASKS) | {'edge', 'albedo', 'shading'})
 # The protocol's global batch is 8 GPUs x the per-GPU batch of the config.
 NUM_GPUS = 8
 GLOBAL_BATCH = 64
@@ -57,9 +58,43 @@ def configs_where(pred):
     return [pytest.param(p, id=i) for p, i in zip(CONFIGS, IDS) if pred(p)]
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _memoise_external_config_lookup():
+    """Parse each config in ~0.05 s instead of ~0.8 s.
+
+    For ``mmseg::_base_/default_runtime.py`` mmengine first parses all of
+    mmseg's ~50 metafiles to look for a model of that name, then falls back
+    to the ``_base_`` path. That lookup is pure; cache it for this module.
+    """
+    import mmengine.config.utils as config_utils
+    original = config_utils._get_cfg_metainfo
+    cache = {}
+
+    def cached(package_path, cfg_path):
+        key = (package_path, cfg_path)
+        if key not in cache:
+            try:
+                cache[key] = (original(package_path, cfg_path), None)
+            except ValueError as error:  # "not a model": the fallback
+                cache[key] = (None, error)
+        value, error = cache[key]
+        if error is not None:
+            raise error
+        return copy.deepcopy(value)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(config_utils, '_get_cfg_metainfo', cached)
+        yield
+
+
 @lru_cache(maxsize=None)
 def load(path: Path) -> Config:
     return Config.fromfile(str(path))
+
+
+def head_tasks(cfg: Config) -> list:
+    """Tasks that have a head (a head set to None is dropped)."""
+    return [t for t, h in cfg.model.decode_heads.items() if h is not None]
 
 
 def family(path: Path) -> str:
@@ -72,6 +107,12 @@ def family(path: Path) -> str:
 
 def method(path: Path) -> str:
     return path.stem.split('_')[0]
+
+
+def method_family(path: Path) -> str:
+    """``had`` for HAD and its ablations (``had-no-sg`` ...), else method."""
+    m = method(path)
+    return 'had' if m.startswith('had-') else m
 
 
 def name_order(path: Path):
@@ -145,22 +186,23 @@ def test_model_builds(path):
     model_cfg['backbone']['init_cfg'] = None
     _sync_bn_to_bn(model_cfg)
     model = MODELS.build(model_cfg)
-    assert list(model.tasks) == list(cfg.model.decode_heads)
+    assert list(model.tasks) == list(head_tasks(cfg))
     if cfg.model.get('distill_loss') is not None:
         distilled = set(model.distill_loss.losses.keys())
         assert distilled == set(model.tasks), \
             'distill_loss.losses must configure exactly the model\'s tasks'
-        if method(path) == 'had':
-            for task, loss in model.distill_loss.losses.items():
-                assert (loss.mode, loss.use_db, loss.use_sg) == \
-                    ('had', True, True), task
+        for task, loss in model.distill_loss.losses.items():
+            if method_family(path) == 'had':
+                assert loss.mode == 'had', task
                 assert (loss.k, loss.delta) == (0.9, 0.5), task
+            if method(path) == 'had':  # the full method, not an ablation
+                assert (loss.use_db, loss.use_sg) == (True, True), task
 
 
 @pytest.mark.parametrize('path', configs_where(lambda p: True))
 def test_phases(path):
     cfg = load(path)
-    heads = set(cfg.model.decode_heads)
+    heads = set(head_tasks(cfg))
     phases = phase_tasks(cfg)
     assert phases
     for phase, tasks in zip(cfg.train_cfg.phases, phases):
@@ -194,7 +236,7 @@ def test_paper_schedule(path):
     for phase in cfg.train_cfg.phases:
         assert phase.get('max_epochs') == PAPER_EPOCHS, phase
     if is_continual(cfg):
-        assert len(cfg.train_cfg.phases) == len(cfg.model.decode_heads)
+        assert len(cfg.train_cfg.phases) == len(head_tasks(cfg))
     optimizer = cfg.optim_wrapper.optimizer
     assert (optimizer.type, optimizer.lr, optimizer.weight_decay) == \
         ('Adam', 1e-4, 1e-5)
@@ -245,6 +287,8 @@ def test_backbone(path):
     assert tuple(backbone.dilations) == (1, 1, 2, 4)
     in_channels = {18: 512, 50: 2048}[depth]
     for task, head in cfg.model.decode_heads.items():
+        if head is None:
+            continue
         assert head.in_channels == in_channels, task
         assert tuple(head.dilations) == (1, 12, 24, 36), task
 
@@ -268,14 +312,14 @@ def test_pretrained_only_for_real_data(path):
 @pytest.mark.parametrize('path', configs_where(lambda p: True))
 def test_method_components(path):
     cfg = load(path)
-    m = method(path)
+    m = method_family(path)
     hooks = hook_types(cfg)
     distill = cfg.model.get('distill_loss')
     if m in ('had', 'lwf'):
         assert 'TeacherHook' in hooks
         assert distill is not None and distill.type == 'HADDistillLoss'
         assert distill.loss_weight == 3.0  # lambda
-        assert set(distill.losses) == set(cfg.model.decode_heads)
+        assert set(distill.losses) == set(head_tasks(cfg))
         mode = 'had' if m == 'had' else 'lwf'
         for task, loss in distill.losses.items():
             assert loss.type == 'HADLoss', task
@@ -302,26 +346,25 @@ def test_nyuv2_had_covers_all_task_orders(backbone):
     orders = [tuple(t for (t, ) in phase_tasks(load(p))) for p in paths]
     assert sorted(orders) == sorted(itertools.permutations(ALL_TASKS))
     # The orders differ only in their phases.
-    reference = load(paths[0]).to_dict()
+    reference = copy.deepcopy(load(paths[0]).to_dict())
+    reference['train_cfg'].pop('phases')
     for path in paths[1:]:
-        other = load(path).to_dict()
-        reference['train_cfg'].pop('phases', None)
+        other = copy.deepcopy(load(path).to_dict())
         other['train_cfg'].pop('phases')
         assert other == reference, path.name
 
 
-def test_cityscapes_heads_match_the_model_base():
-    """The Cityscapes model copies the base heads (only num_classes moves)."""
+def test_cityscapes_model_drops_the_normal_head():
+    """The Cityscapes model is the NYUv2 one with 7 classes and no normals."""
     base = Config.fromfile(
         str(CONFIG_DIR / '_base_/models/mt_deeplabv3_r18-d8.py'))
     city = load(CONFIG_DIR / 'joint/joint_r18-d8_cityscapes-7cls.py')
+    assert head_tasks(city) == ['semantic', 'depth']
     base_heads = base.model.decode_heads.to_dict()
     city_heads = city.model.decode_heads.to_dict()
-    assert set(city_heads) == {'semantic', 'depth'}
     assert city_heads['depth'] == base_heads['depth']
-    city_heads['semantic']['num_classes'] = base_heads['semantic'][
-        'num_classes']
-    assert city_heads['semantic'] == base_heads['semantic']
+    assert city_heads['semantic'] == dict(base_heads['semantic'],
+                                          num_classes=7)
 
 
 def test_docs_list_existing_configs():

@@ -24,6 +24,9 @@ TASK_PATH_KEYS: Dict[str, str] = {
     'semantic': 'seg_map_path',
     'depth': 'depth_map_path',
     'normal': 'normal_map_path',
+    'edge': 'edge_map_path',
+    'albedo': 'albedo_map_path',
+    'shading': 'shading_map_path',
 }
 
 #: A task name or a sequence of them (``None`` = every supported task).
@@ -50,14 +53,17 @@ class MTANNpyDataset(BaseSegDataset):
     ``depth`` (metres) and ``normal`` with the classes given in ``metainfo``
     (e.g. the synthetic scenes of ``mmhad.datasets.synthetic_scenes``).
     Subclasses fix their classes and folders: they set :attr:`TASK_TYPES`,
-    :attr:`METAINFO`, :attr:`DEPTH_IS_INVERSE` and either
-    :attr:`TASK_FOLDERS` or :meth:`task_folders`.
+    :attr:`METAINFO`, :attr:`DEPTH_IS_INVERSE`, either
+    :attr:`TASK_FOLDERS` or :meth:`task_folders`, and optionally
+    :attr:`DEFAULT_TASKS`.
 
     Each data info (one per sample) holds:
 
     - ``img_path`` (str): ``{data_root}/{split}/image/{i}.npy``.
-    - ``seg_map_path`` / ``depth_map_path`` / ``normal_map_path`` (str): the
-      annotation file of each task in ``tasks`` (and only those).
+    - ``seg_map_path`` / ``depth_map_path`` / ``normal_map_path`` /
+      ``edge_map_path`` / ``albedo_map_path`` / ``shading_map_path`` (str):
+      the annotation file of each task in ``tasks`` (and only those, see
+      :data:`TASK_PATH_KEYS`).
     - ``tasks`` (list[str]): the tasks whose ground truth this sample lists.
     - ``num_classes`` (int): number of class ids stored on disk (labels are
       ``0 .. num_classes-1`` and ``-1`` = ignored), used by
@@ -81,7 +87,8 @@ class MTANNpyDataset(BaseSegDataset):
             sample lists, a subset of :attr:`TASK_TYPES`. Only the folders of
             these tasks are checked and only their files are later loaded,
             which is how a continual-learning phase sees its own labels only.
-            Defaults to None, meaning all of :attr:`TASK_TYPES`.
+            Defaults to None, meaning :attr:`DEFAULT_TASKS` (all of
+            :attr:`TASK_TYPES` unless a subclass says otherwise).
         metainfo (dict, optional): Overrides :attr:`METAINFO` (e.g. a subset
             of ``classes``, see ``BaseSegDataset``). Must give ``classes``
             (and may give ``palette``) when the class defines none and
@@ -119,6 +126,9 @@ class MTANNpyDataset(BaseSegDataset):
     #: Folder (under ``{data_root}/{split}``) that holds each task's files.
     TASK_FOLDERS: Dict[str, str] = dict(
         semantic='label', depth='depth', normal='normal')
+    #: Tasks loaded when ``tasks`` is None; None means all of
+    #: :attr:`TASK_TYPES`.
+    DEFAULT_TASKS: Optional[Tuple[str, ...]] = None
     #: Whether the ``depth`` folder stores inverse depth (disparity).
     DEPTH_IS_INVERSE: bool = False
 
@@ -185,7 +195,7 @@ class MTANNpyDataset(BaseSegDataset):
     def _check_tasks(self, tasks: Optional[TaskSpec]) -> Tuple[str, ...]:
         """Validate ``tasks`` and return them as a de-duplicated tuple."""
         if tasks is None:
-            return tuple(self.TASK_TYPES)
+            return tuple(self.DEFAULT_TASKS or self.TASK_TYPES)
         if isinstance(tasks, str):
             tasks = (tasks, )
         tasks = tuple(dict.fromkeys(tasks))  # de-duplicate, keep order
@@ -199,6 +209,10 @@ class MTANNpyDataset(BaseSegDataset):
                 f'tasks are {list(self.TASK_TYPES)}')
         return tasks
 
+    def _missing_folder_hint(self) -> str:
+        """Text appended to the error about a missing folder."""
+        return ''
+
     def _list_indices(self, folder: str) -> Dict[int, str]:
         """Map numeric sample index -> file name for ``{i}.npy`` in a folder.
 
@@ -210,7 +224,8 @@ class MTANNpyDataset(BaseSegDataset):
         """
         if not fileio.isdir(folder, backend_args=self.backend_args):
             raise FileNotFoundError(
-                f'{type(self).__name__}: folder not found: {folder}')
+                f'{type(self).__name__}: folder not found: {folder}'
+                f'{self._missing_folder_hint()}')
         found: Dict[int, str] = {}
         for name in fileio.list_dir_or_file(
                 folder,

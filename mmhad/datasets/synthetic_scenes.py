@@ -4,8 +4,10 @@ Each scene is an axis-aligned room (floor, four walls, ceiling) holding random
 boxes (rotated about the vertical axis), spheres and vertical cylinders. A
 pinhole camera inside the room ray-casts the scene with numpy (vectorised over
 pixels) and yields, per pixel, a semantic class, metric depth, a unit surface
-normal and a shaded, textured RGB image. :func:`generate_dataset` writes the
-scenes in the NYUv2 MTAN ``.npy`` layout of ``docs/data_contract.md``.
+normal, occlusion edges, the RGB albedo, the scalar shading and the shaded,
+textured RGB image. :func:`generate_dataset` writes the scenes in the NYUv2
+MTAN ``.npy`` layout of ``docs/data_contract.md`` (plus one folder per extra
+task, see :data:`TASK_FOLDERS`).
 
 Conventions:
 
@@ -20,8 +22,25 @@ Conventions:
   along ``R @ K^-1 @ (u, v, 1)``.
 * Depth is the z-distance along the optical axis (as in NYUv2), not the ray
   length. Normals are in the camera frame and face the camera.
-* Invalid pixels: small sensor-like holes have depth ``0`` and an all-zero
-  normal; one-pixel-wide lines on semantic boundaries have label ``-1``.
+* Invalid pixels: small sensor-like holes have depth ``0``, an all-zero
+  normal, edge ``-1``, an all-zero albedo and shading ``0``; one-pixel-wide
+  lines on semantic boundaries have label ``-1``. Valid albedo and shading
+  are never exactly 0 (both are clipped to >= ``1e-3``; by construction
+  albedo >= 0.09 and shading >= the ambient term >= 0.25).
+* Edges (:func:`occlusion_edges`): a pixel is an occlusion edge (1) when one
+  of its 4 neighbours shows another surface (room face or object) at a depth
+  more than :data:`EDGE_REL_JUMP` (10 %) further or nearer, i.e.
+  ``max(d_p, d_q) > (1 + EDGE_REL_JUMP) * min(d_p, d_q)``, and at least one
+  of the two surfaces is an object. Both sides of a boundary are marked (a
+  band two pixels wide). Two room faces never occlude each other (the room is
+  convex), so their creases are never edges, whatever the resolution. The
+  rule uses the true depth, before holes are cut.
+* Intrinsic images: ``image = clip(albedo * shading + n, 0, 1)`` with
+  ``n ~ N(0, 0.01^2)`` per pixel and channel, exactly (up to float32
+  rounding). ``shading`` is the physical factor ``ambient + intensity * cos
+  * falloff`` (0 in shadow) and lies in ``[0.25, 1.6]``: it exceeds 1 where
+  the lamp is close (on about 12 % of the pixels), which is why the image
+  saturates there.
 
 Randomness: image ``i`` of split ``s`` uses
 ``np.random.default_rng([seed, SPLITS.index(s), i])``, so the output depends
@@ -42,7 +61,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 GENERATOR_NAME = 'mmhad.datasets.synthetic_scenes'
-GENERATOR_VERSION = '1.0.0'
+#: 1.1.0 adds the ``edge``, ``albedo`` and ``shading`` folders; the files of
+#: 1.0.0 (image, label, depth, normal) are byte-identical for the same seed.
+GENERATOR_VERSION = '1.1.0'
 
 #: Semantic classes, indexed by label id.
 SYNTHETIC_CLASSES: Tuple[str, ...] = ('floor', 'wall', 'ceiling', 'box',
@@ -54,7 +75,14 @@ SYNTHETIC_PALETTE: Tuple[Tuple[int, int, int], ...] = (
 FLOOR, WALL, CEILING, BOX, SPHERE, CYLINDER = range(len(SYNTHETIC_CLASSES))
 IGNORE_LABEL = -1
 SPLITS: Tuple[str, ...] = ('train', 'val')
-FOLDERS: Tuple[str, ...] = ('image', 'label', 'depth', 'normal')
+#: Folder (under ``{split}``) of each task's ground truth, in task order.
+TASK_FOLDERS: Dict[str, str] = dict(
+    semantic='label', depth='depth', normal='normal', edge='edge',
+    albedo='albedo', shading='shading')
+FOLDERS: Tuple[str, ...] = ('image', *TASK_FOLDERS.values())
+#: Relative depth jump between neighbouring pixels that makes an edge.
+EDGE_REL_JUMP = 0.1
+_MIN_INTRINSIC = 1e-3  # floor of valid albedo / shading (0 marks invalid)
 WORLD_UP = np.array([0.0, 0.0, 1.0])
 MIN_IMAGE_SIZE = 8
 
@@ -550,6 +578,44 @@ def _boundaries(label: np.ndarray) -> np.ndarray:
     return mask
 
 
+def occlusion_edges(depth: np.ndarray, surface: np.ndarray,
+                    rel_jump: float = EDGE_REL_JUMP) -> np.ndarray:
+    """Occlusion-boundary mask from depth and surface ids.
+
+    Pixels ``p`` and ``q`` (4-neighbours) form a boundary when they show
+    different surfaces, at least one of which is an object (two room faces
+    only ever meet in creases: the room is convex), and the depth jumps by
+    more than ``rel_jump``: ``max(d_p, d_q) > (1 + rel_jump) * min(d_p,
+    d_q)``. Both ``p`` and ``q`` are marked. Pairs with a non-finite depth
+    are never boundaries.
+
+    Args:
+        depth (np.ndarray): z-depth (H, W) in metres (> 0 where finite).
+        surface (np.ndarray): Surface id (H, W): 0..5 room faces, >= 6
+            objects.
+        rel_jump (float): Relative depth jump threshold (>= 0).
+
+    Returns:
+        np.ndarray: bool mask (H, W), True on occlusion edges.
+    """
+    edge = np.zeros(depth.shape, dtype=bool)
+    is_object = surface >= _NUM_ROOM_SURFACES
+    every, head, tail = slice(None), slice(None, -1), slice(1, None)
+    # (p, q) = (left, right) pairs, then (upper, lower) pairs
+    for p, q in (((every, head), (every, tail)),
+                 ((head, every), (tail, every))):
+        d_p, d_q = depth[p], depth[q]
+        with np.errstate(invalid='ignore'):
+            near, far = np.minimum(d_p, d_q), np.maximum(d_p, d_q)
+            jump = far > (1.0 + rel_jump) * near
+        jump &= np.isfinite(d_p) & np.isfinite(d_q)
+        jump &= surface[p] != surface[q]
+        jump &= is_object[p] | is_object[q]
+        edge[p] |= jump
+        edge[q] |= jump
+    return edge
+
+
 def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
                  hfov_deg: float = 60.0) -> Dict[str, np.ndarray]:
     """Sample and ray-cast one synthetic scene.
@@ -566,7 +632,12 @@ def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
         dict: ``image`` (H, W, 3) float32 RGB in [0, 1]; ``label`` (H, W)
         float32 class id or -1; ``depth`` (H, W, 1) float32 z-depth in
         metres, 0 = invalid; ``normal`` (H, W, 3) float32 camera-frame unit
-        normals, 0 = invalid; and the geometry: ``intrinsics`` K (3, 3),
+        normals, 0 = invalid; ``edge`` (H, W) float32 occlusion edge 1,
+        other 0, -1 = invalid (:func:`occlusion_edges`); ``albedo``
+        (H, W, 3) float32 RGB reflectance in [1e-3, 1], all-zero = invalid;
+        ``shading`` (H, W, 1) float32 shading factor in [1e-3, 1.6], 0 =
+        invalid (``image = clip(albedo * shading + noise, 0, 1)``); and the
+        geometry: ``intrinsics`` K (3, 3),
         ``cam_to_world`` R (3, 3), ``cam_position`` (3,) m,
         ``floor_height`` and ``ceiling_height`` (m), ``world_up`` (3,),
         ``room_size`` (3,) m, ``light_position`` (3,) m, all float64.
@@ -579,8 +650,9 @@ def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
     intrinsics = camera_intrinsics(height, width, hfov_deg)
     rot = scene['cam_to_world']
     hits = _cast(scene, rot @ pixel_rays(intrinsics, height, width))
-    image = _albedo(scene, hits) * _shading(scene, hits['points'],
-                                            hits['normal'])
+    albedo = _albedo(scene, hits)  # (3, N)
+    shading = _shading(scene, hits['points'], hits['normal'])  # (N,)
+    image = albedo * shading
     image = image.reshape(3, height, width).transpose(1, 2, 0)
     image += rng.normal(0.0, 0.01, size=image.shape)
 
@@ -588,15 +660,24 @@ def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
     normal = (rot.T @ hits['normal']).reshape(3, height, width)
     normal = normal.transpose(1, 2, 0).copy()
     label = hits['label'].reshape(height, width)
+    edge = occlusion_edges(depth, hits['surface'].reshape(height, width))
+    albedo = np.clip(albedo, _MIN_INTRINSIC, 1.0).reshape(3, height, width)
+    albedo = albedo.transpose(1, 2, 0).copy()
+    shading = np.maximum(shading, _MIN_INTRINSIC).reshape(height, width)
     holes = _holes(rng, height, width) | ~np.isfinite(depth)
     depth[holes] = 0.0
     normal[holes] = 0.0
+    albedo[holes] = 0.0
+    shading[holes] = 0.0
     label = np.where(_boundaries(label), IGNORE_LABEL, label)
     return dict(
         image=np.clip(image, 0.0, 1.0).astype(np.float32),
         label=label.astype(np.float32),
         depth=depth[..., None].astype(np.float32),
         normal=normal.astype(np.float32),
+        edge=np.where(holes, IGNORE_LABEL, edge).astype(np.float32),
+        albedo=albedo.astype(np.float32),
+        shading=shading[..., None].astype(np.float32),
         intrinsics=intrinsics, cam_to_world=rot,
         cam_position=scene['cam_position'], floor_height=0.0,
         ceiling_height=float(scene['room_size'][2]), world_up=WORLD_UP.copy(),
@@ -626,12 +707,12 @@ def scene_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 def _render_and_save(task: Tuple[str, int], out_dir: Path, seed: int,
                      height: int, width: int,
-                     hfov_deg: float) -> Tuple[str, np.ndarray, int]:
-    """Render one image and write its four ``.npy`` files.
+                     hfov_deg: float) -> Tuple[str, np.ndarray, int, int]:
+    """Render one image and write one ``.npy`` file per folder.
 
     Returns:
-        tuple: split, per-class pixel counts (C,) and the number of
-        invalid-depth pixels.
+        tuple: split, per-class pixel counts (C,), the number of
+        invalid-depth pixels and the number of edge pixels.
     """
     split, index = task
     sample = render_scene(scene_rng(seed, split, index), height, width,
@@ -641,7 +722,8 @@ def _render_and_save(task: Tuple[str, int], out_dir: Path, seed: int,
     label = sample['label'].astype(np.int64)
     counts = np.bincount(label[label >= 0],
                          minlength=len(SYNTHETIC_CLASSES))
-    return split, counts, int((sample['depth'] == 0).sum())
+    return (split, counts, int((sample['depth'] == 0).sum()),
+            int((sample['edge'] == 1).sum()))
 
 
 def _prepare_output(out_dir: Path) -> int:
@@ -689,13 +771,23 @@ def _meta(counts: Dict[str, int], stats: Dict[str, dict], seed: int,
                         rng='np.random.default_rng([seed, '
                         f'{SPLITS.index(s)}, index])', **stats[s])
                 for s in SPLITS},
-        layout='{split}/{image,label,depth,normal}/{index}.npy',
-        image='float32 HxWx3 RGB in [0, 1]',
+        tasks=dict(TASK_FOLDERS),
+        layout='{split}/{' + ','.join(FOLDERS) + '}/{index}.npy',
+        image='float32 HxWx3 RGB in [0, 1], = clip(albedo * shading + '
+        'N(0, 0.01^2), 0, 1)',
         label='float32 HxW class id, -1 = ignored',
         depth='float32 HxWx1 z-depth along the optical axis in metres, '
         '0 = invalid',
         normal='float32 HxWx3 camera-frame unit normal (x right, y down, '
-        'z forward), facing the camera, 0 = invalid')
+        'z forward), facing the camera, 0 = invalid',
+        edge='float32 HxW occlusion edge 1 / 0, -1 = invalid: a 4-neighbour '
+        'shows another surface, one of the two an object, with '
+        f'max(d) > (1 + {EDGE_REL_JUMP}) * min(d); both sides marked',
+        edge_rel_jump=EDGE_REL_JUMP,
+        albedo='float32 HxWx3 RGB reflectance in [1e-3, 1], all-zero = '
+        'invalid',
+        shading='float32 HxWx1 shading factor (ambient + Lambertian point '
+        'light with shadows) in [1e-3, 1.6], 0 = invalid')
 
 
 def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
@@ -704,9 +796,10 @@ def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
                      hfov_deg: float = 60.0) -> dict:
     """Render train and val scenes into the NYUv2 MTAN ``.npy`` layout.
 
-    Writes ``{out_dir}/{train,val}/{image,label,depth,normal}/{i}.npy`` and
-    ``{out_dir}/meta.json``. An existing non-empty ``out_dir`` is
-    overwritten with a warning.
+    Writes ``{out_dir}/{train,val}/{folder}/{i}.npy`` for every folder of
+    :data:`FOLDERS` (``image``, ``label``, ``depth``, ``normal``, ``edge``,
+    ``albedo``, ``shading``) and ``{out_dir}/meta.json``. An existing
+    non-empty ``out_dir`` is overwritten with a warning.
 
     Args:
         out_dir (str | Path): Output directory (created if missing).
@@ -750,10 +843,11 @@ def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
 
     num_classes = len(SYNTHETIC_CLASSES)
     stats = {s: dict(class_pixels=np.zeros(num_classes, np.int64),
-                     invalid_depth_pixels=0) for s in SPLITS}
-    for split, class_pixels, invalid in results:
+                     invalid_depth_pixels=0, edge_pixels=0) for s in SPLITS}
+    for split, class_pixels, invalid, edges in results:
         stats[split]['class_pixels'] += class_pixels
         stats[split]['invalid_depth_pixels'] += invalid
+        stats[split]['edge_pixels'] += edges
     for s in SPLITS:
         stats[s]['class_pixels'] = dict(
             zip(SYNTHETIC_CLASSES, stats[s]['class_pixels'].tolist()))

@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmhad.datasets.synthetic_scenes import (CEILING, FLOOR,
+from mmhad.datasets.synthetic_scenes import (CEILING, EDGE_REL_JUMP, FLOOR,
+                                             FOLDERS, GENERATOR_VERSION,
                                              SYNTHETIC_CLASSES,
-                                             SYNTHETIC_PALETTE, WALL,
-                                             generate_dataset, render_scene,
+                                             SYNTHETIC_PALETTE, TASK_FOLDERS,
+                                             WALL, generate_dataset,
+                                             occlusion_edges, render_scene,
                                              scene_rng)
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,6 +21,7 @@ CLI = REPO / 'tools' / 'dataset_converters' / 'make_synthetic_scenes.py'
 H, W = 48, 64
 SEEDS = range(8)
 NUM_CLASSES = len(SYNTHETIC_CLASSES)
+NUM_FOLDERS = 7  # image + six tasks
 
 
 @pytest.fixture(scope='module')
@@ -39,7 +42,10 @@ def test_render_shapes_dtypes_and_ranges(scenes):
         assert s['label'].shape == (H, W)
         assert s['depth'].shape == (H, W, 1)
         assert s['normal'].shape == (H, W, 3)
-        for key in ('image', 'label', 'depth', 'normal'):
+        assert s['edge'].shape == (H, W)
+        assert s['albedo'].shape == (H, W, 3)
+        assert s['shading'].shape == (H, W, 1)
+        for key in FOLDERS:
             assert s[key].dtype == np.float32, key
         assert s['image'].min() >= 0 and s['image'].max() <= 1
         assert s['image'].std() > 0.02  # not blank
@@ -122,7 +128,7 @@ def test_wall_points_lie_on_walls(scenes):
 def test_determinism():
     a, b = render_scene(3, 32, 40), render_scene(3, 32, 40)
     c = render_scene(4, 32, 40)
-    for key in ('image', 'label', 'depth', 'normal'):
+    for key in FOLDERS:
         assert a[key].tobytes() == b[key].tobytes(), key
     assert not np.array_equal(a['image'], c['image'])
     assert not np.array_equal(a['depth'], c['depth'])
@@ -165,17 +171,17 @@ def test_generate_bad_arguments(tmp_path, kwargs, error, match):
 def load_split(root, split, n):
     return {folder: [np.load(root / split / folder / f'{i}.npy')
                      for i in range(n)]
-            for folder in ('image', 'label', 'depth', 'normal')}
+            for folder in FOLDERS}
 
 
 def test_generate_dataset_layout(tmp_path):
     root = tmp_path / 'synthetic'
     summary = generate_dataset(root, num_train=6, num_val=3, height=24,
                                width=32, seed=1)
-    assert summary['files_written'] == 9 * 4 + 1
+    assert summary['files_written'] == 9 * NUM_FOLDERS + 1
     present, ignored, holes = set(), 0, 0
     for split, n in (('train', 6), ('val', 3)):
-        for folder in ('image', 'label', 'depth', 'normal'):
+        for folder in FOLDERS:
             names = {p.name for p in (root / split / folder).iterdir()}
             assert names == {f'{i}.npy' for i in range(n)}
         data = load_split(root, split, n)
@@ -193,11 +199,17 @@ def test_generate_dataset_layout(tmp_path):
             length = np.linalg.norm(normal, axis=-1)
             assert np.abs(length[valid] - 1).max() < 1e-4
             assert np.all(normal[~valid] == 0)
+            edge = data['edge'][i]
+            assert edge.shape == (24, 32) and edge.dtype == np.float32
+            np.testing.assert_array_equal(edge == -1, ~valid)
+            assert data['albedo'][i].shape == (24, 32, 3)
+            assert data['shading'][i].shape == (24, 32, 1)
             present |= set(label[label >= 0].astype(int).tolist())
             ignored += (label == -1).sum()
             holes += (~valid).sum()
         expected = render_scene(scene_rng(1, split, n - 1), 24, 32)
-        assert np.array_equal(data['depth'][n - 1], expected['depth'])
+        for folder in FOLDERS:
+            assert np.array_equal(data[folder][n - 1], expected[folder])
     assert present == set(range(NUM_CLASSES))
     assert ignored > 0 and holes > 0
     train0 = np.load(root / 'train' / 'image' / '0.npy')
@@ -207,7 +219,16 @@ def test_generate_dataset_layout(tmp_path):
     meta = json.loads((root / 'meta.json').read_text())
     assert meta['classes'] == list(SYNTHETIC_CLASSES)
     assert meta['palette'] == [list(c) for c in SYNTHETIC_PALETTE]
-    assert meta['seed'] == 1 and meta['generator_version']
+    assert meta['seed'] == 1
+    assert meta['generator_version'] == GENERATOR_VERSION == '1.1.0'
+    assert meta['tasks'] == dict(semantic='label', depth='depth',
+                                 normal='normal', edge='edge',
+                                 albedo='albedo', shading='shading')
+    assert meta['tasks'] == TASK_FOLDERS
+    assert meta['edge_rel_jump'] == EDGE_REL_JUMP
+    edge_pixels = sum(int((e == 1).sum()) for e in
+                      load_split(root, 'train', 6)['edge'])
+    assert meta['splits']['train']['edge_pixels'] == edge_pixels > 0
     assert (meta['height'], meta['width']) == (24, 32)
     assert meta['splits']['train']['num_images'] == 6
     assert meta['splits']['val']['num_images'] == 3
@@ -220,7 +241,7 @@ def test_workers_and_overwrite(tmp_path):
     generate_dataset(two, 5, 3, 16, 24, seed=7, workers=2)
     files = sorted(p.relative_to(one) for p in one.rglob('*')
                    if p.is_file())
-    assert len(files) == 8 * 4 + 1
+    assert len(files) == 8 * NUM_FOLDERS + 1
     for rel in files:
         assert (one / rel).read_bytes() == (two / rel).read_bytes(), rel
 
@@ -228,7 +249,7 @@ def test_workers_and_overwrite(tmp_path):
     (two / 'notes.txt').write_text('keep me')
     with pytest.warns(UserWarning, match='not empty'):
         summary = generate_dataset(two, 2, 1, 16, 24, seed=7)
-    assert summary['files_removed'] == 8 * 4 + 1
+    assert summary['files_removed'] == 8 * NUM_FOLDERS + 1
     assert sorted(p.name for p in (two / 'train' / 'depth').iterdir()) == [
         '0.npy', '1.npy']
     assert (two / 'notes.txt').read_text() == 'keep me'
@@ -242,12 +263,12 @@ def test_cli(tmp_path):
            '--num-val', '2', '--height', '24', '--width', '32', '--seed', '0']
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert 'wrote 25 files' in proc.stdout
+    assert f'wrote {6 * NUM_FOLDERS + 1} files' in proc.stdout
+    assert 'edges' in proc.stdout
     assert 'train: 4 images' in proc.stdout and 'val: 2 images' in proc.stdout
     label = np.load(out / 'val' / 'label' / '1.npy')
     expected = render_scene(scene_rng(0, 'val', 1), 24, 32)['label']
     assert np.array_equal(label, expected)
-
 
 
 def test_cli_reports_bad_arguments(tmp_path, capsys):
@@ -260,3 +281,100 @@ def test_cli_reports_bad_arguments(tmp_path, capsys):
     assert exit_info.value.code == 2
     assert 'height must be an int >= 8, got 0' in capsys.readouterr().err
     assert not (tmp_path / 'bad').exists()
+
+
+# --------------------------------------------------------------------------
+# edges, albedo, shading
+# --------------------------------------------------------------------------
+def neighbour_ratios(depth):
+    """Depth ratio max / min to the (right, left, down, up) neighbour of
+    every pixel, (4, H, W); NaN where the neighbour is outside the image or
+    either depth is invalid (0)."""
+    d = np.where(depth > 0, depth.astype(np.float64), np.nan)
+    padded = np.pad(d, 1, constant_values=np.nan)
+    height, width = d.shape
+    out = []
+    for dv, du in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        other = padded[1 + dv:1 + dv + height, 1 + du:1 + du + width]
+        out.append(np.maximum(d, other) / np.minimum(d, other))  # NaN stays
+    return np.stack(out)
+
+
+def test_occlusion_edges_rule_by_hand():
+    # wall (surface 2) at 2 m, a box (surface 6) at 1 m in columns 1-2, the
+    # floor (surface 0) at 2.1 m on the last row: a 5 % jump, room-room
+    surface = np.array([[2, 6, 6, 2], [2, 6, 6, 2], [0, 0, 0, 0]])
+    depth = np.array([[2.0, 1.0, 1.0, 2.0], [2.0, 1.0, 1.0, 2.0],
+                      [2.1, 2.1, 2.1, 2.1]])
+    expected = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]], bool)
+    np.testing.assert_array_equal(occlusion_edges(depth, surface), expected)
+    # a jump below the threshold is no edge; two room faces never are
+    assert not occlusion_edges(np.array([[1.0, 1.05]]),
+                               np.array([[6, 7]])).any()
+    assert not occlusion_edges(np.array([[1.0, 5.0]]),
+                               np.array([[0, 2]])).any()
+    assert occlusion_edges(np.array([[1.0, 1.2]]), np.array([[6, 7]]),
+                           rel_jump=0.1).all()
+    assert not occlusion_edges(np.array([[1.0, 1.2]]), np.array([[6, 7]]),
+                               rel_jump=0.3).any()
+    # same surface: a steep slope is no edge; non-finite depth is no edge
+    assert not occlusion_edges(np.array([[1.0, 3.0]]),
+                               np.array([[6, 6]])).any()
+    assert not occlusion_edges(np.array([[1.0, np.inf]]),
+                               np.array([[6, 2]])).any()
+
+
+def test_edges_lie_on_depth_jumps(scenes):
+    edge_share = []
+    for s in scenes:
+        edge, depth = s['edge'], s['depth'][..., 0]
+        assert set(np.unique(edge)) <= {-1.0, 0.0, 1.0}
+        np.testing.assert_array_equal(edge == -1, depth == 0)
+        ratios = neighbour_ratios(depth)
+        jump = np.max(np.nan_to_num(ratios, nan=1.0), axis=0)
+        # an edge pixel whose 4 neighbours all have a depth sees a jump
+        interior = np.zeros(depth.shape, bool)
+        interior[1:-1, 1:-1] = True
+        all_valid = interior & ~np.isnan(ratios).any(axis=0)
+        on_edge = (edge == 1) & all_valid
+        assert on_edge.any()
+        # (the rule runs on float64 depth; stored depth is float32)
+        assert np.all(jump[on_edge] > (1 + EDGE_REL_JUMP) * (1 - 1e-6))
+        # and a large jump (objects in front of walls) is always an edge
+        big = jump > 1.5
+        assert big.any()
+        assert np.all(edge[big] == 1)
+        edge_share.append((edge == 1).mean())
+    assert 0.01 < np.mean(edge_share) < 0.2
+
+
+def test_albedo_times_shading_is_the_image(scenes):
+    residuals = []
+    for s in scenes:
+        image, albedo, shading = s['image'], s['albedo'], s['shading']
+        product = albedo.astype(np.float64) * shading
+        valid = (s['depth'][..., 0] > 0)[..., None].repeat(3, axis=2)
+        inside = valid & (image > 0) & (image < 1)  # not clipped
+        residuals.append((image - product)[inside])
+        # clipped to 1 only where the product (plus noise) reaches it
+        assert np.all(product[valid & (image == 1)] > 0.95)
+    residual = np.concatenate(residuals)
+    # image = clip(albedo * shading + N(0, 0.01^2), 0, 1)
+    assert abs(residual.mean()) < 1e-3
+    assert 0.009 < residual.std() < 0.011
+    assert np.abs(residual).max() < 0.06  # > 5 sigma
+
+
+def test_albedo_and_shading_ranges_and_invalid_pixels(scenes):
+    above_one = []
+    for s in scenes:
+        valid = s['depth'][..., 0] > 0
+        albedo, shading = s['albedo'], s['shading'][..., 0]
+        assert np.all(albedo[~valid] == 0) and np.all(shading[~valid] == 0)
+        # a valid pixel is never all-zero, so 0 can mark invalid ones
+        assert albedo[valid].min() >= 1e-3 and albedo.max() <= 1
+        assert shading[valid].min() >= 0.25 - 1e-6  # ambient
+        assert shading.max() <= 1.6
+        above_one.append((shading[valid] > 1).mean())
+    # the physical shading exceeds 1 near the lamp: not squeezed into [0, 1]
+    assert max(above_one) > 0

@@ -395,3 +395,164 @@ def test_pack_rejects_bad_normal():
         gt_normal_map=np.zeros((H, W), np.float32))
     with pytest.raises(ValueError, match='H x W x 3'):
         build('PackMultiTaskInputs')(src)
+
+
+# --------------------------------------------------------------------------
+# edge, albedo, shading
+# --------------------------------------------------------------------------
+def intrinsic_results(save_npy, edge=None, albedo=None, shading=None):
+    results = dict(img_shape=(H, W), seg_fields=[])
+    for key, name, array in (('edge_map_path', 'edge', edge),
+                             ('albedo_map_path', 'albedo', albedo),
+                             ('shading_map_path', 'shading', shading)):
+        if array is not None:
+            results[key] = save_npy(name, array)
+    return results
+
+
+def intrinsic_maps(seed=0):
+    rng = np.random.default_rng(seed)
+    edge = (rng.random((H, W)) < 0.2).astype(np.float32)
+    edge[0, :2] = -1
+    albedo = rng.uniform(0.05, 1, (H, W, 3)).astype(np.float32)
+    albedo[0, :2] = 0
+    shading = rng.uniform(0.25, 1.6, (H, W, 1)).astype(np.float32)
+    shading[0, :2] = 0
+    return edge, albedo, shading
+
+
+def test_load_edge_albedo_shading(save_npy):
+    edge, albedo, shading = intrinsic_maps()
+    results = build('LoadMultiTaskAnnotations')(
+        intrinsic_results(save_npy, edge, albedo, shading))
+    gt_edge = results['gt_edge_map']
+    assert gt_edge.dtype == np.uint8 and gt_edge.shape == (H, W)
+    assert (gt_edge[0, :2] == 255).all()
+    np.testing.assert_array_equal(gt_edge[1:], edge[1:])
+    assert results['gt_albedo_map'].dtype == np.float32
+    np.testing.assert_array_equal(results['gt_albedo_map'], albedo)
+    assert results['gt_shading_map'].dtype == np.float32
+    assert results['gt_shading_map'].shape == (H, W)
+    np.testing.assert_array_equal(results['gt_shading_map'], shading[..., 0])
+    assert results['seg_fields'] == [
+        'gt_edge_map', 'gt_albedo_map', 'gt_shading_map'
+    ]
+    # H x W edge / shading files (no channel axis) load the same way
+    again = build('LoadMultiTaskAnnotations')(
+        intrinsic_results(save_npy, edge=edge[..., None],
+                          shading=shading[..., 0]))
+    np.testing.assert_array_equal(again['gt_edge_map'], gt_edge)
+    np.testing.assert_array_equal(again['gt_shading_map'], shading[..., 0])
+
+
+def test_with_flags_skip_new_maps(save_npy):
+    edge, albedo, shading = intrinsic_maps()
+    results = build(
+        'LoadMultiTaskAnnotations', with_edge=False, with_shading=False)(
+            intrinsic_results(save_npy, edge, albedo, shading))
+    assert results['seg_fields'] == ['gt_albedo_map']
+    assert 'gt_edge_map' not in results and 'gt_shading_map' not in results
+    assert 'with_albedo=True' in repr(build('LoadMultiTaskAnnotations'))
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(edge=np.full((H, W), 2, np.float32)), r'offending values: \[2\.0\]'),
+    (dict(edge=np.full((H, W), 0.5, np.float32)), r'1 \(edge\), 0.*-1'),
+    (dict(edge=np.full((H, W), np.nan, np.float32)), 'offending.*nan'),
+    (dict(edge=np.zeros((H, W, 2), np.float32)), r'H x W.*\(8, 12, 2\)'),
+    (dict(edge=np.zeros((H, W + 1), np.float32)), r'8x13.*image is 8x12'),
+    (dict(albedo=np.full((H, W, 3), 1.5, np.float32)), r'\[0, 1\].*1\.5'),
+    (dict(albedo=np.full((H, W, 3), -0.1, np.float32)), r'\[0, 1\]'),
+    (dict(albedo=np.full((H, W, 3), np.inf, np.float32)), 'non-finite'),
+    (dict(albedo=np.zeros((H, W), np.float32)), r'H x W x 3.*\(8, 12\)'),
+    (dict(shading=np.full((H, W, 1), -1, np.float32)), 'negative'),
+    (dict(shading=np.full((H, W, 1), np.nan, np.float32)), 'non-finite'),
+    (dict(shading=np.zeros((H, W, 3), np.float32)), r'H x W x 1'),
+    (dict(shading=np.zeros((H - 1, W, 1), np.float32)), r'7x12.*8x12'),
+])
+def test_new_annotations_reject(save_npy, kwargs, match):
+    results = intrinsic_results(save_npy, **kwargs)
+    path = next(v for k, v in results.items() if k.endswith('_path'))
+    with pytest.raises(ValueError, match=match) as err:
+        build('LoadMultiTaskAnnotations')(results)
+    assert path in str(err.value)
+
+
+def intrinsic_flip_results():
+    edge, albedo, shading = intrinsic_maps(seed=5)
+    out = flip_results()
+    out['gt_edge_map'] = np.where(edge < 0, 255, edge).astype(np.uint8)
+    out['gt_albedo_map'] = albedo
+    out['gt_shading_map'] = shading[..., 0]
+    out['seg_fields'] = out['seg_fields'] + [
+        'gt_edge_map', 'gt_albedo_map', 'gt_shading_map'
+    ]
+    return out
+
+
+@pytest.mark.parametrize('direction, axis', [('horizontal', 1),
+                                             ('vertical', 0)])
+def test_flip_mirrors_new_maps_without_changing_values(direction, axis):
+    src = intrinsic_flip_results()
+    out = build(
+        'RandomFlipMultiTask', prob=1.0, direction=direction)({
+            k: (v.copy() if isinstance(v, np.ndarray) else v)
+            for k, v in src.items()
+        })
+    for key in ('gt_edge_map', 'gt_albedo_map', 'gt_shading_map'):
+        np.testing.assert_array_equal(out[key], np.flip(src[key], axis))
+        assert out[key].dtype == src[key].dtype
+    # unlike normals, no albedo channel changes sign
+    assert (out['gt_albedo_map'] >= 0).all()
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_scale_crop_moves_new_maps_nearest(seed):
+    np.random.seed(seed)
+    src = position_results()
+    rows, cols = np.mgrid[0:H, 0:W]
+    position = (rows * W + cols).astype(np.float32)
+    src['gt_edge_map'] = (position % 2).astype(np.uint8)
+    src['gt_albedo_map'] = np.stack(
+        [position / 100, position / 200, np.full_like(position, .5)], -1)
+    src['gt_shading_map'] = position / 50 + 0.25
+    src['seg_fields'] += ['gt_edge_map', 'gt_albedo_map', 'gt_shading_map']
+    out = build('RandomScaleCropMultiTask', scales=(2.0, ))(src)
+    top, left = divmod(int(out['gt_seg_map'][0, 0]), W)
+    ys, xs = np.mgrid[0:H, 0:W]
+    src_pos = ((top + ys // 2) * W + (left + xs // 2)).astype(np.float32)
+    np.testing.assert_array_equal(out['gt_edge_map'], src_pos % 2)
+    assert out['gt_edge_map'].dtype == np.uint8
+    np.testing.assert_array_equal(out['gt_albedo_map'][..., 0], src_pos / 100)
+    np.testing.assert_array_equal(out['gt_albedo_map'][..., 2], .5)
+    # not divided by the zoom factor, unlike depth
+    np.testing.assert_array_equal(out['gt_shading_map'], src_pos / 50 + .25)
+
+
+def test_pack_new_maps_shapes_and_dtypes():
+    src = intrinsic_flip_results()
+    src['gt_shading_map'] = src['gt_shading_map'][..., None]  # H x W x 1 ok
+    sample = build('PackMultiTaskInputs')(src)['data_samples']
+    assert sample.gt_edge_map.data.shape == (1, H, W)
+    assert sample.gt_edge_map.data.dtype == torch.int64
+    np.testing.assert_array_equal(sample.gt_edge_map.data[0].numpy(),
+                                  src['gt_edge_map'])
+    assert sample.gt_albedo_map.data.shape == (3, H, W)
+    assert sample.gt_albedo_map.data.dtype == torch.float32
+    np.testing.assert_array_equal(sample.gt_albedo_map.data[:, 2, 5].numpy(),
+                                  src['gt_albedo_map'][2, 5])
+    assert sample.gt_shading_map.data.shape == (1, H, W)
+    assert sample.gt_shading_map.data.dtype == torch.float32
+    for key in ('edge_map_path', 'albedo_map_path', 'shading_map_path'):
+        assert key in build('PackMultiTaskInputs').meta_keys
+
+
+@pytest.mark.parametrize('key, array, match', [
+    ('gt_albedo_map', np.zeros((H, W), np.float32), 'must be H x W x 3'),
+    ('gt_shading_map', np.zeros((H, W, 3), np.float32), 'must be H x W,'),
+    ('gt_edge_map', np.zeros((H, W, 2), np.uint8), 'must be H x W,'),
+])
+def test_pack_rejects_bad_new_maps(key, array, match):
+    src = {'img': np.zeros((H, W, 3), np.float32), key: array}
+    with pytest.raises(ValueError, match=f'^{key} {match}'):
+        build('PackMultiTaskInputs')(src)

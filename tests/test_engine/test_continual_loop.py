@@ -1,4 +1,5 @@
 import json
+import math
 import os.path as osp
 
 import pytest
@@ -11,6 +12,8 @@ from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 
 HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
 FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
+HAD6 = 'configs/had/had_r18-d8_6phase_synthetic.py'
+SIX_TASKS = ['semantic', 'depth', 'normal', 'edge', 'albedo', 'shading']
 
 
 @pytest.fixture(scope='module')
@@ -91,6 +94,36 @@ def test_had_three_phases_grow_tasks_and_freeze_teacher(scenes, tmp_path):
     assert not any(k.startswith('teacher') for k in final['state_dict'])
     phase0 = state(osp.join(work, 'phase0_semantic.pth'))['state_dict']
     assert phase0['learned_mask'].tolist() == [True, False, False]
+
+
+def test_had_six_phases_score_all_six_tasks(scenes, tmp_path):
+    work = str(tmp_path / 'had6')
+    cfg = tiny_config(HAD6, scenes, work, phase_iters=1,
+                      **{'train_cfg.save_phase_checkpoint': False,
+                         'default_hooks.checkpoint.interval': 100})
+    runner = train(cfg)
+    assert runner.iter == 6
+    results = load_results(work)
+    assert results['task_order'] == SIX_TASKS
+    assert results['method'] == 'had'
+    assert [p['iter'] for p in results['phases']] == [1, 2, 3, 4, 5, 6]
+    scored = [[t for t in SIX_TASKS
+               if any(k.startswith(f'{t}/') for k in p['metrics'])]
+              for p in results['phases']]
+    assert scored == [SIX_TASKS[:k + 1] for k in range(6)]
+    final = results['phases'][-1]['metrics']
+    for key in ('semantic/mIoU', 'depth/abs_err', 'normal/mean_angle',
+                'edge/F1', 'edge/IoU', 'albedo/abs_err', 'shading/abs_err'):
+        assert key in final and math.isfinite(final[key]), key
+    assert 0 <= final['albedo/abs_err'] <= 1
+    # each phase saw its own sixth of the 12 images, its own labels only
+    loop = runner.train_loop
+    assert [p.indices for p in loop.phases] == [[2 * k, 2 * k + 1]
+                                               for k in range(6)]
+    assert list(loop.dataloader.dataset.tasks) == ['shading']
+    # the last phase distils the five old tasks from the frozen teacher
+    assert runner.model.teacher.learned_tasks == SIX_TASKS[:5]
+    assert runner.model.distilled_tasks() == SIX_TASKS[:5]
 
 
 def test_any_order_and_repeated_tasks(scenes, tmp_path):

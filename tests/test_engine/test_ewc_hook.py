@@ -37,8 +37,8 @@ class Toy(nn.Module):
 def test_diagonal_fisher_is_mean_of_squared_gradients_by_hand():
     toy = Toy()
     xs = [torch.tensor([1.0, 2.0]), torch.tensor([3.0, -1.0])]
-    fisher = diagonal_fisher(dict(toy.named_parameters()),
-                             (toy.loss(x) for x in xs))
+    fisher = diagonal_fisher(
+        dict(toy.named_parameters()), (toy.loss(x) for x in xs))
     # a = (1, -2): grads (1*1, -2*4) = (1, -8) and (1*9, -2*1) = (9, -2)
     assert torch.allclose(fisher['backbone.a'],
                           torch.tensor([(1 + 81) / 2, (64 + 4) / 2]))
@@ -71,8 +71,9 @@ def test_penalty_value_by_hand_and_gradient():
     assert torch.allclose(toy.backbone.a.grad, torch.tensor([6.0, -3.0]))
     assert toy.head.grad is None  # not regularised
     params = dict(toy.named_parameters())
-    assert ewc_penalty(params, fisher, {'backbone.a': params['backbone.a']},
-                       3.0).item() == 0.0
+    assert ewc_penalty(params, fisher, {
+        'backbone.a': params['backbone.a']
+    }, 3.0).item() == 0.0
 
 
 def test_select_params_matches_whole_module_names():
@@ -82,7 +83,8 @@ def test_select_params_matches_whole_module_names():
     model.neck = nn.Linear(2, 2)
     model.neck.bias.requires_grad_(False)
     assert list(select_params(model, ('backbone', 'neck'))) == [
-        'backbone.weight', 'backbone.bias', 'neck.weight']
+        'backbone.weight', 'backbone.bias', 'neck.weight'
+    ]
 
 
 def test_bad_arguments():
@@ -106,7 +108,8 @@ def build_model(seed: int = 0):
 
 def fake_runner(model, batches):
     return SimpleNamespace(
-        model=model, train_loop=SimpleNamespace(dataloader=batches),
+        model=model,
+        train_loop=SimpleNamespace(dataloader=batches),
         logger=MMLogger.get_current_instance())
 
 
@@ -131,15 +134,18 @@ def test_fisher_of_segmentor_is_squared_task_gradient_only():
     model = build_model()
     batches = [make_batch(seed=1), make_batch(seed=2)]
     # a distractor that must not enter the Fisher
-    model.set_penalty('big', lambda m: 1e6 * sum(
-        p.pow(2).sum() for p in m.backbone.parameters()))
+    model.set_penalty(
+        'big',
+        lambda m: 1e6 * sum(p.pow(2).sum() for p in m.backbone.parameters()))
     bn = model.backbone.stem[1]
     stats = bn.running_mean.clone()
     hook = EWCHook(ewc_lambda=1.0, num_batches=2, params='backbone')
     fisher = hook.estimate_fisher(model, batches, ['semantic'])
     want = [head_loss_grads(model, b) for b in batches]
-    assert set(fisher) == {n for n, _ in model.backbone.named_parameters(
-        prefix='backbone')}
+    assert set(fisher) == {
+        n
+        for n, _ in model.backbone.named_parameters(prefix='backbone')
+    }
     for name, value in fisher.items():
         expect = (want[0][name].pow(2) + want[1][name].pow(2)) / 2
         assert torch.allclose(value, expect, rtol=1e-4, atol=1e-12), name
@@ -152,14 +158,15 @@ def test_fisher_of_segmentor_is_squared_task_gradient_only():
 def test_fisher_per_sample_and_num_batches_cycles():
     model = build_model()
     batch = make_batch(n=2, seed=3)
-    hook = EWCHook(ewc_lambda=1.0, num_batches=1, params='backbone',
-                   per_sample=True)
+    hook = EWCHook(
+        ewc_lambda=1.0, num_batches=1, params='backbone', per_sample=True)
     fisher = hook.estimate_fisher(model, [batch], ['semantic'])
     single = [
-        head_loss_grads(model, dict(inputs=batch['inputs'][i:i + 1],
-                                    data_samples=batch['data_samples'][i:i +
-                                                                       1]))
-        for i in range(2)
+        head_loss_grads(
+            model,
+            dict(
+                inputs=batch['inputs'][i:i + 1],
+                data_samples=batch['data_samples'][i:i + 1])) for i in range(2)
     ]
     name = 'backbone.stem.0.weight'
     expect = (single[0][name].pow(2) + single[1][name].pow(2)) / 2
@@ -167,12 +174,11 @@ def test_fisher_per_sample_and_num_batches_cycles():
     # per batch: the square of the mean gradient, a different number
     per_batch = EWCHook(ewc_lambda=1.0, num_batches=1, params='backbone')
     assert not torch.allclose(
-        per_batch.estimate_fisher(model, [batch], ['semantic'])[name],
-        expect)
+        per_batch.estimate_fisher(model, [batch], ['semantic'])[name], expect)
     # 3 batches from a 1-batch loader: the same batch thrice, same mean
-    cycled = EWCHook(ewc_lambda=1.0, num_batches=3, params='backbone',
-                     per_sample=True).estimate_fisher(model, [batch],
-                                                      ['semantic'])
+    cycled = EWCHook(
+        ewc_lambda=1.0, num_batches=3, params='backbone',
+        per_sample=True).estimate_fisher(model, [batch], ['semantic'])
     assert torch.allclose(cycled[name], fisher[name], rtol=1e-4)
 
 
@@ -187,8 +193,8 @@ def test_penalty_zero_at_phase_end_grows_and_hits_only_backbone():
     runner = fake_runner(model, [batch])
     hook = EWCHook(ewc_lambda=10.0, num_batches=1)
     hook.before_train_phase(runner, 0, phase('semantic'), False)
-    assert 'loss_ewc' not in model.loss(
-        **model.data_preprocessor(batch, True))  # phase 0: no penalty
+    assert 'loss_ewc' not in model.loss(**model.data_preprocessor(
+        batch, True))  # phase 0: no penalty
     hook.after_train_phase(runner, 0, phase('semantic'), {})
     model.set_tasks(active=['depth'], learned=['semantic', 'depth'])
 
@@ -221,17 +227,16 @@ def test_fishers_sum_anchor_is_latest_and_online_decays():
     plain = EWCHook(ewc_lambda=1.0, num_batches=1)
     online = EWCHook(ewc_lambda=1.0, num_batches=1, online=True, gamma=0.5)
     for hook in (plain, online):
-        hook.after_train_phase(fake_runner(model, [b0]), 0, phase('semantic'),
-                               {})
+        hook.after_train_phase(
+            fake_runner(model, [b0]), 0, phase('semantic'), {})
     f0 = {n: f.clone() for n, f in plain.fisher.items()}
     with torch.no_grad():
         model.backbone.stem[0].weight.mul_(1.1)
     model.set_tasks(active=['depth'], learned=['semantic', 'depth'])
     for hook in (plain, online):
-        hook.after_train_phase(fake_runner(model, [b1]), 1, phase('depth'),
-                               {})
-    f1 = EWCHook(ewc_lambda=1.0, num_batches=1).estimate_fisher(
-        model, [b1], ['depth'])
+        hook.after_train_phase(fake_runner(model, [b1]), 1, phase('depth'), {})
+    f1 = EWCHook(
+        ewc_lambda=1.0, num_batches=1).estimate_fisher(model, [b1], ['depth'])
     name = 'backbone.stem.0.weight'
     assert torch.allclose(plain.fisher[name], f0[name] + f1[name])
     assert torch.allclose(online.fisher[name], 0.5 * f0[name] + f1[name])
@@ -246,8 +251,8 @@ def test_checkpoint_round_trip_restores_same_penalty(tmp_path):
     model = build_model(seed=0)
     batch = make_batch(seed=1)
     hook = EWCHook(ewc_lambda=5.0, num_batches=1)
-    hook.after_train_phase(fake_runner(model, [batch]), 0, phase('semantic'),
-                           {})
+    hook.after_train_phase(
+        fake_runner(model, [batch]), 0, phase('semantic'), {})
     with torch.no_grad():
         model.backbone.stem[0].weight.add_(0.05)
     want = loss_ewc(model, batch).item()
@@ -280,12 +285,16 @@ def test_checkpoint_round_trip_restores_same_penalty(tmp_path):
 
 def test_checkpoint_of_another_model_is_a_clear_error():
     hook = EWCHook(ewc_lambda=1.0)
-    checkpoint = {CHECKPOINT_KEY: dict(
-        fisher={'backbone.stem.0.weight': torch.zeros(3)},
-        anchor={'backbone.stem.0.weight': torch.zeros(3)}, phases=[0])}
+    checkpoint = {
+        CHECKPOINT_KEY:
+        dict(
+            fisher={'backbone.stem.0.weight': torch.zeros(3)},
+            anchor={'backbone.stem.0.weight': torch.zeros(3)},
+            phases=[0])
+    }
     with pytest.raises(KeyError, match='does not fit'):
-        hook.after_load_checkpoint(fake_runner(build_model(), None),
-                                   checkpoint)
+        hook.after_load_checkpoint(
+            fake_runner(build_model(), None), checkpoint)
 
 
 # ------------------------------------------------------ the real loop
@@ -294,9 +303,15 @@ class RecordLosses(Hook):
     priority = 'LOWEST'
     seen = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
-        RecordLosses.seen.append((runner.iter, dict(outputs)))
+        RecordLosses.seen.append((runner.iter, {
+            k: float(v)
+            for k, v in outputs.items()
+        }))
 
 
 HOOKS.register_module(module=RecordLosses, force=True)
@@ -309,7 +324,10 @@ class Kill(Hook):
     def __init__(self, at: int) -> None:
         self.at = at
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         if runner.iter + 1 == self.at:
             raise KeyboardInterrupt(f'simulated kill after iter {self.at}')
@@ -343,8 +361,10 @@ def test_ewc_config_logs_loss_ewc_and_resumes_mid_phase(tmp_path):
     assert logged[5]['loss_ewc'] > 0
     want = ewc_hook(straight)
     assert want.phases == [0, 1]
-    phase0 = torch.load(osp.join(straight.work_dir, 'phase0_semantic.pth'),
-                        map_location='cpu', weights_only=False)
+    phase0 = torch.load(
+        osp.join(straight.work_dir, 'phase0_semantic.pth'),
+        map_location='cpu',
+        weights_only=False)
     assert phase0[CHECKPOINT_KEY]['phases'] == [0]
 
     # killed in the middle of phase 1 (after iter 5 was saved), resumed:
@@ -354,15 +374,14 @@ def test_ewc_config_logs_loss_ewc_and_resumes_mid_phase(tmp_path):
         train(two_phase_cfg(scenes, broken, dict(type='Kill', at=5)))
     RecordLosses.seen = []
     resumed = train(
-        two_phase_cfg(scenes, broken, dict(type='RecordLosses'),
-                      resume=True))
+        two_phase_cfg(scenes, broken, dict(type='RecordLosses'), resume=True))
     assert [it for it, _ in RecordLosses.seen] == [5]
     assert RecordLosses.seen[0][1]['loss_ewc'] == pytest.approx(
         logged[5]['loss_ewc'], rel=1e-3)
     got = ewc_hook(resumed)
     assert got.phases == [0, 1]
     for name in want.fisher:
-        assert torch.allclose(got.fisher[name], want.fisher[name],
-                              rtol=1e-3, atol=1e-12), name
-        assert torch.allclose(got.anchor[name], want.anchor[name],
-                              atol=1e-5), name
+        assert torch.allclose(
+            got.fisher[name], want.fisher[name], rtol=1e-3, atol=1e-12), name
+        assert torch.allclose(
+            got.anchor[name], want.anchor[name], atol=1e-5), name

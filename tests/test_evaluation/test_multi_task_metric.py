@@ -419,3 +419,128 @@ def test_real_two_process_gloo_matches_single_process(tmp_path):
     expected = run_metric(_samples(7))
     assert len(got) == 9
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+# --------------------------------------------------------------------------
+# edge, albedo, shading
+# --------------------------------------------------------------------------
+# edge (1 = edge), 2x3 per image, 255 ignored:
+#   image 0: gt [[0, 1, 1], [0, 255, 0]]  pred [[1, 1, 0], [0, 1, 0]]
+#            TP 1 (0,1), FP 1 (0,0), FN 1 (0,2), correct 3 of 5 labelled
+#            (the ignored pixel is predicted edge: not a false positive)
+#   image 1: gt [[1, 1, 0], [0, 0, 0]]    pred [[1, 1, 1], [0, 0, 0]]
+#            TP 2, FP 1, FN 0, correct 5 of 6
+#   set: TP 3, FP 2, FN 1 -> F1 = 6 / 9, IoU = 3 / 6, aAcc = 8 / 11
+#        (the mean of per-image F1s would be (2/4 + 4/5) / 2 = 0.65)
+EDGE_GT = [[[0, 1, 1], [0, 255, 0]], [[1, 1, 0], [0, 0, 0]]]
+EDGE_PRED = [[[1, 1, 0], [0, 1, 0]], [[1, 1, 1], [0, 0, 0]]]
+# albedo, 3 channels x 1 x 2 pixels:
+#   image 0: pixel 0 gt (.5, .2, .1) pred (.6, .2, .4): |d| .1 + 0 + .3;
+#            pixel 1 all-zero gt: invalid (pred .9 ignored)
+#   image 1: pixel 0 gt (.3, 0, 0) - valid, one channel non-zero - pred
+#            (.3, .1, .1): 0 + .1 + .1; pixel 1 gt (1, 1, 1) pred (.8, 1, 1)
+#   set: (.4 + .4) / 9 values (per-image mean would be .1)
+ALBEDO_GT = [[[[.5, 0.]], [[.2, 0.]], [[.1, 0.]]],
+             [[[.3, 1.]], [[0., 1.]], [[0., 1.]]]]
+ALBEDO_PRED = [[[[.6, .9]], [[.2, .9]], [[.4, .9]]],
+               [[[.3, .8]], [[.1, 1.]], [[.1, 1.]]]]
+# shading, 1 x 1 x 2: image 0 gt [1.2, 0 (invalid)] pred [1.0, .5] -> .2;
+#   image 1 gt [.5, .25] pred [.5, .75] -> 0 + .5; set: .7 / 3
+SHADING_GT = [[[[1.2, 0.]]], [[[.5, .25]]]]
+SHADING_PRED = [[[[1.0, .5]]], [[[.5, .75]]]]
+
+
+def make_intrinsic_sample(img: int, tasks=('edge', 'albedo',
+                                           'shading')) -> dict:
+    sample = {}
+    if 'edge' in tasks:
+        sample['pred_edge_map'] = _pixel(torch.tensor([EDGE_PRED[img]]))
+        sample['gt_edge_map'] = _pixel(torch.tensor([EDGE_GT[img]]))
+    if 'albedo' in tasks:
+        sample['pred_albedo_map'] = _pixel(torch.tensor(ALBEDO_PRED[img]))
+        sample['gt_albedo_map'] = _pixel(torch.tensor(ALBEDO_GT[img]))
+    if 'shading' in tasks:
+        sample['pred_shading_map'] = _pixel(torch.tensor(SHADING_PRED[img]))
+        sample['gt_shading_map'] = _pixel(torch.tensor(SHADING_GT[img]))
+    return sample
+
+
+def test_edge_f1_iou_acc_over_the_set():
+    metric = MultiTaskMetric()
+    res = run_metric([make_intrinsic_sample(0, ['edge']),
+                      make_intrinsic_sample(1, ['edge'])], metric)
+    assert list(res) == ['edge/F1', 'edge/IoU', 'edge/aAcc']
+    assert res['edge/F1'] == pytest.approx(6 / 9 * 100, abs=1e-9)
+    assert res['edge/IoU'] == pytest.approx(50.0, abs=1e-9)
+    assert res['edge/aAcc'] == pytest.approx(8 / 11 * 100, abs=1e-9)
+    np.testing.assert_array_equal(metric.results[0]['edge'],
+                                  [1, 1, 1, 3, 5])
+    # no edge in prediction nor ground truth: F1 / IoU undefined
+    none = dict(pred_edge_map=_pixel(torch.zeros(1, 2, 2, dtype=torch.long)),
+                gt_edge_map=_pixel(torch.zeros(1, 2, 2, dtype=torch.long)))
+    res = run_metric([none])
+    assert math.isnan(res['edge/F1']) and math.isnan(res['edge/IoU'])
+    assert res['edge/aAcc'] == 100.0
+
+
+def test_edge_ignore_index_argument():
+    res = run_metric([make_intrinsic_sample(0, ['edge'])], ignore_index=7)
+    # 255 is now a label: the ignored pixel counts as a wrong non-edge
+    assert res['edge/aAcc'] == pytest.approx(3 / 6 * 100)
+
+
+def test_albedo_and_shading_abs_err_over_valid_values():
+    metric = MultiTaskMetric()
+    res = run_metric([make_intrinsic_sample(0, ['albedo', 'shading']),
+                      make_intrinsic_sample(1, ['albedo', 'shading'])],
+                     metric)
+    assert set(res) == {'albedo/abs_err', 'shading/abs_err'}
+    assert res['albedo/abs_err'] == pytest.approx(0.8 / 9, abs=1e-7)
+    assert res['shading/abs_err'] == pytest.approx(0.7 / 3, abs=1e-7)
+    albedo_sum, values, pixels = metric.results[0]['albedo']
+    assert (values, pixels) == (3, 1)
+    assert albedo_sum == pytest.approx(0.4, abs=1e-7)
+
+
+def test_six_tasks_together_and_directions():
+    samples = []
+    for img in (0, 1):
+        sample = make_sample(img)
+        sample.update(make_intrinsic_sample(img))
+        samples.append(sample)
+    res = run_metric(samples)
+    assert len(res) == 9 + 3 + 1 + 1
+    assert [k.split('/')[0] for k in res][-5:] == [
+        'edge', 'edge', 'edge', 'albedo', 'shading']
+    assert res['edge/F1'] == pytest.approx(6 / 9 * 100, abs=1e-9)
+    assert res['depth/abs_err'] == pytest.approx(ABS_ERR, abs=1e-9)
+    lower = {k for k in res if MultiTaskMetric.is_lower_better(k)}
+    assert lower == {
+        'depth/abs_err', 'depth/rel_err', 'normal/mean_angle',
+        'normal/median_angle', 'albedo/abs_err', 'shading/abs_err'
+    }
+    assert MultiTaskMetric(tasks=['edge', 'albedo']).tasks == ('edge',
+                                                             'albedo')
+
+
+def test_albedo_needs_three_channels():
+    sample = make_intrinsic_sample(0, ['albedo'])
+    sample['pred_albedo_map'] = _pixel(torch.zeros(1, 1, 2))
+    sample['gt_albedo_map'] = _pixel(torch.zeros(1, 1, 2))
+    with pytest.raises(ValueError, match='"albedo": expected 3xHxW'):
+        run_metric([sample])
+
+
+def test_evaluator_end_to_end_with_new_tasks():
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        evaluator = Evaluator([dict(type='MultiTaskMetric')])
+    evaluator.dataset_meta = {'classes': CLASSES}
+    for img in (0, 1):
+        ds = SegDataSample()
+        for key, field in make_intrinsic_sample(img).items():
+            ds.set_field(PixelData(data=field['data']), key)
+        evaluator.process(data_samples=[ds], data_batch={})
+    res = evaluator.evaluate(size=2)
+    assert res['edge/IoU'] == pytest.approx(50.0)
+    assert res['albedo/abs_err'] == pytest.approx(0.8 / 9, abs=1e-7)
+    assert res['shading/abs_err'] == pytest.approx(0.7 / 3, abs=1e-7)

@@ -5,6 +5,8 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+SIX_TASKS = ('semantic', 'depth', 'normal', 'edge', 'albedo', 'shading')
+
 
 def tiny_model_cfg(tasks=('semantic', 'depth', 'normal'), num_classes=4,
                    **kwargs) -> dict:
@@ -16,7 +18,10 @@ def tiny_model_cfg(tasks=('semantic', 'depth', 'normal'), num_classes=4,
                       loss_decode=dict(type='CrossEntropyLoss',
                                        loss_name='loss_ce'), **head),
         depth=dict(type='DepthASPPHead', **head),
-        normal=dict(type='NormalASPPHead', **head))
+        normal=dict(type='NormalASPPHead', **head),
+        edge=dict(type='EdgeASPPHead', **head),
+        albedo=dict(type='AlbedoASPPHead', **head),
+        shading=dict(type='ShadingASPPHead', **head))
     cfg = dict(
         type='MultiTaskEncoderDecoder',
         data_preprocessor=dict(
@@ -50,6 +55,16 @@ def make_batch(n: int = 2, height: int = 16, width: int = 24,
         if 'normal' in tasks:
             v = torch.randn(3, height, width, generator=g)
             s.gt_normal_map = PixelData(data=v / v.norm(dim=0))
+        if 'edge' in tasks:
+            edge = (torch.rand(1, height, width, generator=g) < 0.2).long()
+            edge[:, 0, :2] = 255  # ignored
+            s.gt_edge_map = PixelData(data=edge)
+        if 'albedo' in tasks:
+            s.gt_albedo_map = PixelData(
+                data=torch.rand(3, height, width, generator=g) * 0.9 + 0.05)
+        if 'shading' in tasks:
+            s.gt_shading_map = PixelData(
+                data=torch.rand(1, height, width, generator=g) * 1.3 + 0.25)
         samples.append(s)
     inputs = [torch.rand(3, height, width, generator=g) * 255
               for _ in range(n)]

@@ -34,6 +34,11 @@ def _check_hw(shape: Tuple[int, ...], expected: ImageHW, path: str,
                          f'image is {expected[0]}x{expected[1]}')
 
 
+def _squeeze_hw1(array: np.ndarray) -> np.ndarray:
+    """View an H x W x 1 array as H x W; leave other shapes unchanged."""
+    return array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
+
+
 @TRANSFORMS.register_module()
 class LoadMultiTaskImageFromNpy(BaseTransform):
     """Load an MTAN ``.npy`` image (H x W x 3, RGB in [0, 1]).
@@ -114,7 +119,13 @@ class LoadMultiTaskAnnotations(BaseTransform):
     - depth: ``depth_map_path`` -> ``gt_depth_map``, H x W float32,
       0 = invalid;
     - normal: ``normal_map_path`` -> ``gt_normal_map``, H x W x 3 float32,
-      all-zero = invalid.
+      all-zero = invalid;
+    - edge: ``edge_map_path`` -> ``gt_edge_map``, H x W uint8, 1 = edge,
+      0 = no edge, disk ``-1`` becomes the ignore index 255;
+    - albedo: ``albedo_map_path`` -> ``gt_albedo_map``, H x W x 3 float32 in
+      [0, 1], all-zero = invalid;
+    - shading: ``shading_map_path`` -> ``gt_shading_map``, H x W float32,
+      0 = invalid.
 
     Checks (each failure raises ``ValueError`` naming the file):
 
@@ -123,6 +134,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
     - depth: H x W or H x W x 1, finite, ``>= 0``;
     - normal: H x W x 3, finite, every non-zero vector of length
       ``1 +- normal_tol`` (all-zero vectors mark invalid pixels);
+    - edge: H x W or H x W x 1, values in ``{-1, 0, 1}``;
+    - albedo: H x W x 3, finite, in ``[0, 1]``;
+    - shading: H x W or H x W x 1, finite, ``>= 0``;
     - every map has the image's H x W (when ``img_shape`` is known).
 
     If the sample has a ``label_map`` (mmseg class subset), it is applied
@@ -132,6 +146,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
         with_seg (bool): Load the semantic label. Defaults to True.
         with_depth (bool): Load the depth map. Defaults to True.
         with_normal (bool): Load the normal map. Defaults to True.
+        with_edge (bool): Load the edge map. Defaults to True.
+        with_albedo (bool): Load the albedo map. Defaults to True.
+        with_shading (bool): Load the shading map. Defaults to True.
         num_classes (int, optional): Number of classes on disk. Defaults to
             None: use ``results['num_classes']`` (set by the mmhad datasets),
             else ``len(results['label_map'])``, else only check that labels
@@ -146,6 +163,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
                  with_seg: bool = True,
                  with_depth: bool = True,
                  with_normal: bool = True,
+                 with_edge: bool = True,
+                 with_albedo: bool = True,
+                 with_shading: bool = True,
                  num_classes: Optional[int] = None,
                  normal_tol: float = 0.1,
                  backend_args: Optional[dict] = None) -> None:
@@ -155,6 +175,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
         self.with_seg = with_seg
         self.with_depth = with_depth
         self.with_normal = with_normal
+        self.with_edge = with_edge
+        self.with_albedo = with_albedo
+        self.with_shading = with_shading
         self.num_classes = num_classes
         self.normal_tol = normal_tol
         self.backend_args = backend_args.copy() if backend_args else None
@@ -240,6 +263,56 @@ class LoadMultiTaskAnnotations(BaseTransform):
                 f'range [{float(lengths.min()):g}, {float(lengths.max()):g}]')
         results['gt_normal_map'] = normal
 
+    def _load_edge(self, results: dict, hw: ImageHW) -> None:
+        """Load ``edge_map_path`` into ``gt_edge_map`` (H x W uint8)."""
+        path = results['edge_map_path']
+        edge = _squeeze_hw1(_load_npy(path, self.backend_args))
+        if edge.ndim != 2:
+            raise ValueError(f'edge {path} must be H x W (or H x W x 1), '
+                             f'got shape {edge.shape}')
+        _check_hw(edge.shape, hw, path, 'edge')
+        values = np.unique(edge)
+        bad = values[~np.isin(values, (-1, 0, 1))]
+        if bad.size:
+            raise ValueError(
+                f'edge {path} must hold 1 (edge), 0 (no edge) or -1 '
+                f'(ignored); offending values: {bad[:_MAX_SHOWN].tolist()}')
+        gt_edge_map = np.full(edge.shape, 255, dtype=np.uint8)
+        valid = edge >= 0
+        gt_edge_map[valid] = edge[valid]
+        results['gt_edge_map'] = gt_edge_map
+
+    def _load_albedo(self, results: dict, hw: ImageHW) -> None:
+        """Load ``albedo_map_path`` into ``gt_albedo_map`` (H x W x 3)."""
+        path = results['albedo_map_path']
+        albedo = _load_npy(path, self.backend_args)
+        if albedo.ndim != 3 or albedo.shape[2] != 3:
+            raise ValueError(f'albedo {path} must be H x W x 3, got shape '
+                             f'{albedo.shape}')
+        _check_hw(albedo.shape, hw, path, 'albedo')
+        albedo = albedo.astype(np.float32)
+        _check_finite(albedo, path, 'albedo')
+        low, high = float(albedo.min()), float(albedo.max())
+        if low < 0 or high > 1:
+            raise ValueError(f'albedo {path} must hold RGB values in [0, 1] '
+                             f'(all-zero = invalid), got [{low:g}, {high:g}]')
+        results['gt_albedo_map'] = albedo
+
+    def _load_shading(self, results: dict, hw: ImageHW) -> None:
+        """Load ``shading_map_path`` into ``gt_shading_map`` (H x W)."""
+        path = results['shading_map_path']
+        shading = _squeeze_hw1(_load_npy(path, self.backend_args))
+        if shading.ndim != 2:
+            raise ValueError(f'shading {path} must be H x W x 1 (or H x W), '
+                             f'got shape {shading.shape}')
+        _check_hw(shading.shape, hw, path, 'shading')
+        shading = shading.astype(np.float32)
+        _check_finite(shading, path, 'shading')
+        if (shading < 0).any():
+            raise ValueError(f'shading {path} has negative values (min '
+                             f'{float(shading.min()):g}); 0 marks invalid')
+        results['gt_shading_map'] = shading
+
     def transform(self, results: dict) -> dict:
         """Load the requested annotations listed in ``results``.
 
@@ -261,6 +334,12 @@ class LoadMultiTaskAnnotations(BaseTransform):
              self._load_depth),
             (self.with_normal, 'normal_map_path', 'gt_normal_map',
              self._load_normal),
+            (self.with_edge, 'edge_map_path', 'gt_edge_map',
+             self._load_edge),
+            (self.with_albedo, 'albedo_map_path', 'gt_albedo_map',
+             self._load_albedo),
+            (self.with_shading, 'shading_map_path', 'gt_shading_map',
+             self._load_shading),
         )
         for wanted, path_key, gt_key, load in loaders:
             if not wanted or results.get(path_key) is None:
@@ -276,6 +355,9 @@ class LoadMultiTaskAnnotations(BaseTransform):
         return (f'{self.__class__.__name__}(with_seg={self.with_seg}, '
                 f'with_depth={self.with_depth}, '
                 f'with_normal={self.with_normal}, '
+                f'with_edge={self.with_edge}, '
+                f'with_albedo={self.with_albedo}, '
+                f'with_shading={self.with_shading}, '
                 f'num_classes={self.num_classes}, '
                 f'normal_tol={self.normal_tol}, '
                 f'backend_args={self.backend_args})')

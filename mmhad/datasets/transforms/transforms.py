@@ -22,11 +22,12 @@ class RandomFlipMultiTask(RandomFlip):
 
     mmseg's ``RandomFlip`` (an mmcv ``RandomFlip``) mirrors ``img`` and every
     key in ``seg_fields`` (``gt_seg_map``, ``gt_depth_map``,
-    ``gt_normal_map``). Mirroring the image also mirrors the scene, so the
+    ``gt_normal_map``, ``gt_edge_map``, ``gt_albedo_map``,
+    ``gt_shading_map``). Mirroring the image also mirrors the scene, so the
     normals' components along the flipped axes change sign: a horizontal flip
     negates x, a vertical flip negates y, a diagonal flip both (camera frame
     of ``docs/data_contract.md``: x right, y down, z forward). All-zero
-    (invalid) normals stay zero.
+    (invalid) normals stay zero. Every other map keeps its values.
 
     Required Keys:
 
@@ -36,7 +37,8 @@ class RandomFlipMultiTask(RandomFlip):
     Modified Keys:
 
     - img
-    - gt_seg_map, gt_depth_map, gt_normal_map (optional)
+    - gt_seg_map, gt_depth_map, gt_normal_map, gt_edge_map, gt_albedo_map,
+      gt_shading_map (optional)
 
     Added Keys:
 
@@ -76,13 +78,15 @@ class RandomScaleCropMultiTask(BaseTransform):
     A scale ``s`` is drawn uniformly from ``scales``; a window of
     ``(int(H / s), int(W / s))`` pixels at a uniformly random position is
     cropped and resized back to ``H x W`` (image bilinear; ``gt_seg_map``,
-    ``gt_depth_map``, ``gt_normal_map`` and any other ``seg_fields`` key
-    nearest, so ignore labels and invalid zeros are never blended).
+    ``gt_depth_map``, ``gt_normal_map``, ``gt_edge_map``, ``gt_albedo_map``,
+    ``gt_shading_map`` and any other ``seg_fields`` key nearest, so ignore
+    labels and invalid zeros are never blended).
 
     Zooming by ``s`` is like moving the camera ``s`` times closer, so metric
     depth is divided by ``s``; inverse depth (disparity, e.g. Cityscapes in
-    MTAN's layout) is multiplied by ``s``. Invalid zeros stay zero. Normals
-    are unchanged.
+    MTAN's layout) is multiplied by ``s``. Invalid zeros stay zero. Every
+    other map (normals, edges, albedo, shading) keeps its values (edge bands
+    get ``s`` times wider, as the zoomed image's boundaries do).
 
     Required Keys:
 

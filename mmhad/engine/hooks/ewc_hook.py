@@ -1,15 +1,16 @@
 """Elastic Weight Consolidation (Kirkpatrick et al., PNAS 2017) baseline."""
 import itertools
-from typing import (Dict, Iterable, Iterator, List, Optional, Sequence,
-                    Union)
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
+from mmengine.dataset import DefaultSampler
 from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch import Tensor
+from torch.utils.data import DataLoader
 
 CHECKPOINT_KEY = 'mmhad_ewc'
 PENALTY_NAME = 'ewc'  # logged as ``loss_ewc``
@@ -29,8 +30,9 @@ def select_params(model: nn.Module,
     """
     return {
         name: p
-        for name, p in model.named_parameters() if p.requires_grad and any(
-            name == pre or name.startswith(pre + '.') for pre in prefixes)
+        for name, p in model.named_parameters()
+        if p.requires_grad and any(name == pre or name.startswith(pre + '.')
+                                   for pre in prefixes)
     }
 
 
@@ -78,10 +80,15 @@ def ewc_penalty(params: Dict[str, Tensor], fisher: Dict[str, Tensor],
     Returns:
         Tensor: Scalar () penalty, differentiable w.r.t. ``params``.
     """
-    total = sum((fisher[n] * (params[n] - anchor[n]).pow(2)).sum()
-                for n in fisher)
+    total = sum(
+        (fisher[n] * (params[n] - anchor[n]).pow(2)).sum() for n in fisher)
     # L_EWC = lambda / 2 * sum_i F_i (theta_i - theta*_i)^2
     return 0.5 * ewc_lambda * total
+
+
+def _to(tensors: Dict[str, Tensor], device) -> Dict[str, Tensor]:
+    """Detached copies of ``tensors`` on ``device``."""
+    return {n: t.detach().to(device) for n, t in tensors.items()}
 
 
 class EWCPenalty:
@@ -104,8 +111,9 @@ class EWCPenalty:
         self.ewc_lambda = ewc_lambda
 
     def __call__(self, model: nn.Module) -> Tensor:
-        return ewc_penalty(dict(model.named_parameters()), self.fisher,
-                           self.anchor, self.ewc_lambda)
+        return ewc_penalty(
+            dict(model.named_parameters()), self.fisher, self.anchor,
+            self.ewc_lambda)
 
 
 @HOOKS.register_module()
@@ -227,13 +235,36 @@ class EWCHook(Hook):
         self._apply(model)
 
     @staticmethod
-    def _batches(dataloader, num: int) -> Iterator[dict]:
-        """``num`` batches from fresh iterators (cycled if it runs out)."""
+    def _fisher_loader(dataloader) -> Iterable[dict]:
+        """A finite, unshuffled loader over ``dataloader``'s images.
+
+        The phase dataloader itself cannot be iterated again: the generator
+        of its ``InfiniteSampler`` is shared by all its iterators and is
+        closed once the training iterator is collected. A new loader (same
+        dataset, batch size and collate function; ``DefaultSampler`` shards
+        the images over ranks, every rank getting the same number) also
+        leaves the training data stream untouched. Plain iterables (lists
+        of batches) are used as they are.
+        """
+        if not isinstance(dataloader, DataLoader):
+            return dataloader
+        return DataLoader(
+            dataloader.dataset,
+            batch_size=dataloader.batch_size,
+            sampler=DefaultSampler(dataloader.dataset, shuffle=False),
+            num_workers=dataloader.num_workers,
+            collate_fn=dataloader.collate_fn,
+            pin_memory=dataloader.pin_memory,
+            worker_init_fn=dataloader.worker_init_fn)
+
+    @staticmethod
+    def _batches(loader: Iterable[dict], num: int) -> Iterator[dict]:
+        """``num`` batches of ``loader``, passing over it again if needed."""
 
         def cycle():
             while True:
                 empty = True
-                for batch in dataloader:
+                for batch in loader:
                     empty = False
                     yield batch
                 if empty:
@@ -258,15 +289,16 @@ class EWCHook(Hook):
             step = 1 if self.per_sample else inputs.shape[0]
             for i in range(0, inputs.shape[0], step):
                 feats = model.extract_feat(inputs[i:i + step])
-                loss = inputs.new_zeros(())
+                terms = []
                 for task in tasks:
                     head_losses = model.decode_heads[task].loss(
                         feats, samples[i:i + step], model.train_cfg)
                     for key, value in head_losses.items():
-                        if 'loss' in key:
-                            loss = loss + (sum(value) if isinstance(
-                                value, (list, tuple)) else value)
-                yield loss
+                        if 'loss' not in key:  # acc_seg & co.
+                            continue
+                        terms.extend(
+                            [value] if isinstance(value, Tensor) else value)
+                yield sum(terms)
 
     def estimate_fisher(self, model: nn.Module, dataloader,
                         tasks: Sequence[str]) -> Dict[str, Tensor]:
@@ -281,7 +313,8 @@ class EWCHook(Hook):
             dict[str, Tensor]: Name -> F (same shape as the parameter),
             identical on every rank.
         """
-        num = self.num_batches or len(dataloader)
+        loader = self._fisher_loader(dataloader)
+        num = self.num_batches or len(loader)
         params = self._shared_params(model)
         was_training = model.training
         model.eval()
@@ -289,8 +322,7 @@ class EWCHook(Hook):
             with torch.enable_grad():
                 fisher = diagonal_fisher(
                     params,
-                    self._losses(model, self._batches(dataloader, num),
-                                 tasks))
+                    self._losses(model, self._batches(loader, num), tasks))
         finally:
             model.train(was_training)
         for value in fisher.values():
@@ -340,8 +372,8 @@ class EWCHook(Hook):
         if not self.fisher:
             return
         checkpoint[CHECKPOINT_KEY] = dict(
-            fisher={n: f.detach().cpu() for n, f in self.fisher.items()},
-            anchor={n: a.detach().cpu() for n, a in self.anchor.items()},
+            fisher=_to(self.fisher, 'cpu'),
+            anchor=_to(self.anchor, 'cpu'),
             phases=list(self.phases))
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
@@ -358,14 +390,9 @@ class EWCHook(Hook):
                 raise KeyError(
                     f'EWCHook: the checkpoint\'s Fisher of "{name}" '
                     f'{tuple(value.shape)} does not fit the model')
-        self.fisher = {
-            n: f.to(params[n].device)
-            for n, f in state['fisher'].items()
-        }
-        self.anchor = {
-            n: a.to(params[n].device)
-            for n, a in state['anchor'].items()
-        }
+        device = next(iter(params.values())).device
+        self.fisher = _to(state['fisher'], device)
+        self.anchor = _to(state['anchor'], device)
         self.phases = list(state['phases'])
         self._apply(model)
         runner.logger.info('EWCHook: restored Fisher and anchor of phases '

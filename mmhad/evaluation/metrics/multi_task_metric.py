@@ -1,4 +1,4 @@
-"""Joint evaluation of semantic segmentation, depth and surface normals.
+"""Joint evaluation of every dense task of the data contract.
 
 :class:`MultiTaskMetric` scores every task of the data contract
 (``docs/data_contract.md``) in one pass over the validation set and returns
@@ -20,6 +20,10 @@ Design notes
     a ``(4, num_classes)`` int64 array (as :class:`mmseg.evaluation.IoUMetric`
     stores them, via its ``intersect_and_union`` helper);
   - ``depth``: ``(sum |pred - gt|, sum |pred - gt| / gt, valid pixel count)``;
+  - ``edge``: ``(true positives, false positives, false negatives, correct,
+    labelled)`` pixel counts of the edge class;
+  - ``albedo`` / ``shading``: ``(sum |pred - gt| over the valid pixels and
+    channels, number of those values)``;
   - ``normal``: the angular error in degrees of every valid pixel, a float32
     array. A true median over the whole set needs all of them, so this costs
     **4 bytes per valid pixel** (e.g. about 290 MB for the 654 NYUv2 test
@@ -47,11 +51,14 @@ TASK_KEYS: Dict[str, Tuple[str, str]] = OrderedDict(
     semantic=('pred_sem_seg', 'gt_sem_seg'),
     depth=('pred_depth_map', 'gt_depth_map'),
     normal=('pred_normal_map', 'gt_normal_map'),
+    edge=('pred_edge_map', 'gt_edge_map'),
+    albedo=('pred_albedo_map', 'gt_albedo_map'),
+    shading=('pred_shading_map', 'gt_shading_map'),
 )
 
 #: Metric names (the part of an output key after the last ``/``) for which a
 #: lower value is better. Every other metric of :class:`MultiTaskMetric`
-#: (``mIoU``, ``aAcc``, ``within_*``) is higher-is-better.
+#: (``mIoU``, ``aAcc``, ``within_*``, ``F1``, ``IoU``) is higher-is-better.
 LOWER_IS_BETTER: Tuple[str, ...] = ('abs_err', 'rel_err', 'mean_angle',
                                     'median_angle')
 
@@ -85,7 +92,7 @@ def _field_data(sample: Union[dict, BaseDataElement],
 
 @METRICS.register_module()
 class MultiTaskMetric(BaseMetric):
-    """Semantic segmentation, depth and surface-normal metrics in one pass.
+    """Metrics of every dense task (``TASK_KEYS``) in one pass.
 
     For each data sample a task is scored when the sample carries both its
     prediction and its ground truth (see ``TASK_KEYS``); a task that no
@@ -103,6 +110,15 @@ class MultiTaskMetric(BaseMetric):
       all-zero vector); ``normal/within_{t:g}`` for each ``t`` of
       ``normal_thresholds``: % of valid pixels whose error is ``< t``
       degrees (defaults: ``within_11.25``, ``within_22.5``, ``within_30``).
+    * ``edge/F1``, ``edge/IoU``: F1 score ``2 TP / (2 TP + FP + FN)`` and IoU
+      ``TP / (TP + FP + FN)`` of the edge class (label 1) in %, counted over
+      all labelled pixels of the set (label not ``ignore_index``; NaN when
+      neither prediction nor ground truth has an edge); ``edge/aAcc``: pixel
+      accuracy in % over the labelled pixels.
+    * ``albedo/abs_err``, ``shading/abs_err``: mean ``|pred - gt|`` over all
+      valid pixels of the set and all channels (a pixel is valid when its
+      ground truth is finite and not all-zero), in reflectance / shading
+      units.
 
     All values are unrounded Python floats (tables in the log are rounded).
     Which keys are lower-is-better: :data:`LOWER_IS_BETTER` /
@@ -110,11 +126,13 @@ class MultiTaskMetric(BaseMetric):
 
     Args:
         tasks (Sequence[str], optional): Tasks to score, a subset of
-            ``('semantic', 'depth', 'normal')``. None scores every task for
+            ``TASK_KEYS`` (``semantic``, ``depth``, ``normal``, ``edge``,
+            ``albedo``, ``shading``). None scores every task for
             which a sample carries both prediction and ground truth. With an
             explicit list, a sample carrying the ground truth of a listed task
             but no prediction for it is an error. Defaults to None.
-        ignore_index (int): Label ignored in segmentation. Defaults to 255.
+        ignore_index (int): Label ignored in segmentation and edge maps.
+            Defaults to 255.
         num_classes (int, optional): Number of segmentation classes. None
             takes ``len(self.dataset_meta['classes'])``. Defaults to None.
         normal_thresholds (Sequence[float]): Angles in degrees of the
@@ -187,7 +205,11 @@ class MultiTaskMetric(BaseMetric):
                 ``gt_sem_seg`` (1xHxW labels), ``pred_depth_map`` /
                 ``gt_depth_map`` (1xHxW, gt 0 = invalid) and
                 ``pred_normal_map`` / ``gt_normal_map`` (3xHxW, gt all-zero
-                = invalid), each as ``{'data': Tensor}``.
+                = invalid), ``pred_edge_map`` / ``gt_edge_map`` (1xHxW
+                labels 0 / 1, gt ``ignore_index`` = invalid),
+                ``pred_albedo_map`` / ``gt_albedo_map`` (3xHxW) and
+                ``pred_shading_map`` / ``gt_shading_map`` (1xHxW, gt
+                all-zero = invalid), each as ``{'data': Tensor}``.
 
         Raises:
             ValueError: If a prediction's shape differs from its ground
@@ -210,13 +232,20 @@ class MultiTaskMetric(BaseMetric):
                             'a task listed in MultiTaskMetric(tasks=...)')
                     continue
                 self._check_pair(task, pred, gt)
-                if task == 'semantic':
-                    entry[task] = self._semantic_stats(pred, gt)
-                elif task == 'depth':
-                    entry[task] = self._depth_stats(pred, gt)
-                else:
-                    entry[task] = self._normal_errors(pred, gt)
+                entry[task] = self._stats(task, pred, gt)
             self.results.append(entry)
+
+    def _stats(self, task: str, pred: Tensor, gt: Tensor) -> Any:
+        """Sufficient statistics of one task on one sample."""
+        if task == 'semantic':
+            return self._semantic_stats(pred, gt)
+        if task == 'depth':
+            return self._depth_stats(pred, gt)
+        if task == 'normal':
+            return self._normal_errors(pred, gt)
+        if task == 'edge':
+            return self._edge_stats(pred, gt)
+        return self._abs_err_stats(pred, gt)  # albedo, shading
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Reduce the per-sample statistics of the whole set to metrics.
@@ -245,8 +274,12 @@ class MultiTaskMetric(BaseMetric):
                 task_metrics = self._semantic_metrics(stats)
             elif task == 'depth':
                 task_metrics = self._depth_metrics(stats)
-            else:
+            elif task == 'normal':
                 task_metrics = self._normal_metrics(stats)
+            elif task == 'edge':
+                task_metrics = self._edge_metrics(stats)
+            else:
+                task_metrics = self._abs_err_metrics(task, stats)
             metrics.update(
                 (f'{task}/{name}', value)
                 for name, value in task_metrics.items())
@@ -266,9 +299,10 @@ class MultiTaskMetric(BaseMetric):
             raise ValueError(
                 f'task "{task}": prediction shape {tuple(pred.shape)} does '
                 f'not match ground-truth shape {tuple(gt.shape)}')
-        if task == 'normal' and (pred.dim() != 3 or pred.shape[0] != 3):
+        channels = dict(normal=3, albedo=3).get(task)
+        if channels and (pred.dim() != 3 or pred.shape[0] != channels):
             raise ValueError(
-                f'task "normal": expected 3xHxW normal maps, got shape '
+                f'task "{task}": expected {channels}xHxW maps, got shape '
                 f'{tuple(pred.shape)}')
         if pred.is_floating_point() and not bool(torch.isfinite(pred).all()):
             raise ValueError(
@@ -353,6 +387,43 @@ class MultiTaskMetric(BaseMetric):
         return torch.rad2deg(torch.arccos(cos)).to(
             torch.float32).cpu().numpy()
 
+    def _edge_stats(self, pred: Tensor, gt: Tensor) -> np.ndarray:
+        """Edge-class pixel counts of one edge map.
+
+        Args:
+            pred (Tensor): Predicted labels (0 no edge, 1 edge), 1xHxW.
+            gt (Tensor): Ground-truth labels, same shape;
+                ``ignore_index`` pixels are skipped.
+
+        Returns:
+            np.ndarray: int64 ``(TP, FP, FN, correct, labelled)``.
+        """
+        labelled = gt != self.ignore_index
+        pred_edge = (pred == 1) & labelled
+        gt_edge = (gt == 1) & labelled
+        counts = [pred_edge & gt_edge, pred_edge & ~gt_edge,
+                  ~pred_edge & gt_edge, (pred == gt) & labelled, labelled]
+        return np.array([int(c.sum()) for c in counts], dtype=np.int64)
+
+    @staticmethod
+    def _abs_err_stats(pred: Tensor, gt: Tensor) -> Tuple[float, int, int]:
+        """Absolute error over the valid pixels and channels of one map.
+
+        Args:
+            pred (Tensor): Prediction, CxHxW, in the unit of ``gt``.
+            gt (Tensor): Ground truth, same shape; a pixel is valid where it
+                is finite in every channel and non-zero in at least one.
+
+        Returns:
+            tuple: ``(sum |pred - gt|, number of valid values, number of
+            valid pixels)``; a valid pixel holds C values.
+        """
+        gt = gt.double()
+        valid = torch.isfinite(gt).all(0) & (gt != 0).any(0)
+        abs_diff = (pred.double()[:, valid] - gt[:, valid]).abs()
+        return (float(abs_diff.sum()), int(abs_diff.numel()),
+                int(valid.sum()))
+
     # -------------------------------------------------------- set reduction
     def _semantic_metrics(self, stats: List[np.ndarray]) -> Dict[str, float]:
         total = np.sum(np.stack(stats), axis=0).astype(np.float64)
@@ -408,6 +479,28 @@ class MultiTaskMetric(BaseMetric):
                 metrics[f'within_{t:g}'] = float(
                     np.count_nonzero(errors < t)) / errors.size * 100
         self._log_summary('normal', metrics, valid_pixels=int(errors.size))
+        return metrics
+
+    def _edge_metrics(self, stats: List[np.ndarray]) -> Dict[str, float]:
+        tp, fp, fn, correct, labelled = np.sum(np.stack(stats), axis=0)
+        nan = float('nan')
+        metrics = OrderedDict(
+            F1=float(2 * tp / (2 * tp + fp + fn)) * 100 if tp + fp + fn
+            else nan,
+            IoU=float(tp / (tp + fp + fn)) * 100 if tp + fp + fn else nan,
+            aAcc=float(correct / labelled) * 100 if labelled else nan)
+        self._log_summary('edge', metrics, valid_pixels=int(labelled))
+        return metrics
+
+    def _abs_err_metrics(self, task: str,
+                         stats: List[Tuple[float, int, int]]
+                         ) -> Dict[str, float]:
+        total = sum(s[0] for s in stats)
+        count = sum(s[1] for s in stats)
+        metrics = OrderedDict(
+            abs_err=total / count if count else float('nan'))
+        self._log_summary(task, metrics,
+                          valid_pixels=sum(s[2] for s in stats))
         return metrics
 
     @staticmethod

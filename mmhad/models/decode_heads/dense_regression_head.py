@@ -1,6 +1,6 @@
-"""Mixin turning an mmseg decode head into a dense regression head."""
+"""Mixins turning an mmseg decode head into a dense regression head."""
 import warnings
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 from mmseg.models.utils import resize
@@ -89,3 +89,39 @@ class DenseRegressionHeadMixin:
     def postprocess(self, pred: Tensor) -> Dict[str, Tensor]:
         """Data-sample fields of one (C, H, W) resized prediction."""
         return {self.pred_field: self.constrain(pred)}
+
+
+class BoundedRegressionHeadMixin(DenseRegressionHeadMixin):
+    """:class:`DenseRegressionHeadMixin` with outputs in a fixed interval.
+
+    ``activate(raw) = low + (high - low) * sigmoid(raw)`` maps raw outputs
+    into ``(low, high)``; ``constrain`` clamps to ``[low, high]``.
+
+    Subclasses set :attr:`value_range` (and the mixin's other attributes);
+    a config may override it with ``value_range=(low, high)``.
+
+    Args:
+        value_range (tuple[float, float], optional): ``(low, high)``,
+            ``low < high``, in the task's unit. Defaults to None (the class's
+            :attr:`value_range`).
+    """
+
+    value_range: Tuple[float, float] = (0.0, 1.0)
+
+    def __init__(self,
+                 *args,
+                 value_range: Optional[Sequence[float]] = None,
+                 **kwargs) -> None:
+        low, high = (float(v) for v in (value_range or self.value_range))
+        if not low < high:
+            raise ValueError(f'value_range must be (low, high) with low < '
+                             f'high, got {tuple(value_range)}')
+        super().__init__(*args, **kwargs)
+        self.value_range = (low, high)
+
+    def activate(self, raw: Tensor) -> Tensor:
+        low, high = self.value_range
+        return low + (high - low) * torch.sigmoid(raw)
+
+    def constrain(self, pred: Tensor) -> Tensor:
+        return pred.clamp(*self.value_range)

@@ -34,13 +34,20 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     (:meth:`set_teacher`) the student's outputs for the teacher's other
     tasks are distilled towards the teacher's with ``distill_loss``.
 
-    Segmentation heads are any mmseg decode head (``ASPPHead``...). Heads
-    with :class:`DenseRegressionHeadMixin` regress their own field
-    (``DepthASPPHead``, ``NormalASPPHead``).
+    Classification heads are any mmseg decode head (``ASPPHead``...); they
+    read ``gt_sem_seg`` and write ``pred_sem_seg`` + ``seg_logits`` unless
+    they name other fields with ``gt_field`` / ``pred_field`` /
+    ``logits_field`` (:class:`DenseClassificationHeadMixin`, e.g.
+    ``EdgeASPPHead``: ``gt_edge_map`` -> ``pred_edge_map`` +
+    ``edge_logits``). Heads with :class:`DenseRegressionHeadMixin` regress
+    their own field (``DepthASPPHead``, ``NormalASPPHead``,
+    ``AlbedoASPPHead``, ``ShadingASPPHead``).
 
     Args:
         backbone (dict): Backbone config (any mmseg or ``mmpretrain.*``).
-        decode_heads (dict[str, dict]): Task name -> decode head config.
+        decode_heads (dict[str, dict]): Task name -> decode head config; a
+            task mapped to None has no head (so a child config can drop a
+            head of its base: ``decode_heads=dict(normal=None)``).
         neck (dict, optional): Neck config.
         active_tasks (Sequence[str], optional): Defaults to all tasks.
         learned_tasks (Sequence[str], optional): Defaults to all tasks.
@@ -66,14 +73,16 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        if not decode_heads:
+        if not any(cfg is not None for cfg in (decode_heads or {}).values()):
             raise ValueError('model.decode_heads must map at least one task '
                              'name to a decode head config')
         self.backbone = MODELS.build(backbone)
         if neck is not None:
             self.neck = MODELS.build(neck)
-        self.decode_heads = nn.ModuleDict(
-            {task: MODELS.build(cfg) for task, cfg in decode_heads.items()})
+        self.decode_heads = nn.ModuleDict({
+            task: MODELS.build(cfg)
+            for task, cfg in decode_heads.items() if cfg is not None
+        })
         self.align_corners = False
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict(
@@ -124,10 +133,9 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                 torch.tensor([t in learned for t in self.tasks]))
 
     def gt_field(self, task: str) -> str:
-        """Data-sample field holding ``task``'s ground truth."""
-        head = self.decode_heads[task]
-        return head.gt_field if isinstance(
-            head, DenseRegressionHeadMixin) else 'gt_sem_seg'
+        """Data-sample field holding ``task``'s ground truth (the head's
+        ``gt_field``; ``gt_sem_seg`` for plain mmseg heads)."""
+        return getattr(self.decode_heads[task], 'gt_field', 'gt_sem_seg')
 
     # ---------------------------------------------------------------- teacher
     @property
@@ -271,9 +279,11 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                 data_samples: OptSampleList = None) -> SampleList:
         """Predict every learned task.
 
-        Fills ``pred_sem_seg`` + ``seg_logits`` (segmentation heads) and each
-        regression head's field (``pred_depth_map``, ``pred_normal_map``)
-        at the original image size.
+        Fills each classification head's prediction and logits fields
+        (``pred_sem_seg`` + ``seg_logits``, ``pred_edge_map`` +
+        ``edge_logits``) and each regression head's field
+        (``pred_depth_map``, ``pred_normal_map``, ``pred_albedo_map``,
+        ``pred_shading_map``) at the original image size.
         """
         if data_samples is not None:
             metas = [s.metainfo for s in data_samples]
@@ -332,5 +342,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         else:
             out = out.sigmoid()
             pred = (out > head.threshold).to(out)
-        return dict(seg_logits=PixelData(data=out),
-                    pred_sem_seg=PixelData(data=pred))
+        return {
+            getattr(head, 'logits_field', 'seg_logits'): PixelData(data=out),
+            getattr(head, 'pred_field', 'pred_sem_seg'): PixelData(data=pred)
+        }

@@ -64,3 +64,56 @@ def test_normal_head_unflip_negates_x_only():
     back = head.flip_prediction(pred, 'horizontal')
     expected = torch.tensor([[[0.0, -0.6]], [[0.6, 0.0]], [[0.8, 0.8]]])
     assert torch.equal(back, expected)
+
+
+@pytest.mark.parametrize('head_type, channels, high, loss_name', [
+    ('AlbedoASPPHead', 3, 1.0, 'loss_albedo'),
+    ('ShadingASPPHead', 1, 2.0, 'loss_shading'),
+])
+def test_bounded_heads_stay_in_range(head_type, channels, high, loss_name):
+    head = MODELS.build(dict(type=head_type, **HEAD))
+    assert head.out_channels == channels and head.value_range == (0.0, high)
+    assert head.loss_decode.loss_name == loss_name
+    assert head.loss_decode.valid_rule == 'nonzero'
+    metas = [dict(img_shape=(6, 8), pad_shape=(6, 8))] * 2
+    for bias in (-50.0, 50.0):  # saturate the sigmoid both ways
+        with torch.no_grad():
+            head.conv_seg.bias.fill_(bias)
+        pred = head.predict(feats(), metas, {})
+        assert pred.shape == (2, channels, 6, 8)
+        assert (pred >= 0).all() and (pred <= high).all()
+    # a zero raw output is the middle of the range
+    assert head.activate(torch.zeros(1)).item() == pytest.approx(high / 2)
+    # constrain (after interpolation) clamps into the range
+    out = head.postprocess(torch.tensor([[[-0.5, 0.3, 9.0]]]))
+    assert torch.allclose(out[head.pred_field],
+                          torch.tensor([[[0.0, 0.3, high]]]))
+
+
+def test_albedo_loss_skips_all_zero_pixels():
+    head = MODELS.build(dict(type='AlbedoASPPHead', **HEAD))
+    raw = torch.zeros(1, 3, 1, 2)  # sigmoid(0) = 0.5 everywhere
+    s = SegDataSample()
+    # pixel 0: (0.5, 0.1, 0.0) - one zero channel, still valid;
+    # pixel 1: all-zero, invalid
+    s.gt_albedo_map = PixelData(
+        data=torch.tensor([[[0.5, 0.0]], [[0.1, 0.0]], [[0.0, 0.0]]]))
+    losses = head.loss_by_feat(raw, [s])
+    # (|0.5-0.5| + |0.5-0.1| + |0.5-0|) / 3 values
+    assert losses['loss_albedo'].item() == pytest.approx(0.9 / 3)
+
+
+def test_shading_value_range_is_configurable_and_checked():
+    head = MODELS.build(
+        dict(type='ShadingASPPHead', value_range=(0.5, 1.5), **HEAD))
+    assert head.activate(torch.tensor([-1e4, 1e4])).tolist() == [0.5, 1.5]
+    assert type(head).value_range == (0.0, 2.0)  # class default untouched
+    with pytest.raises(ValueError, match='low < high'):
+        MODELS.build(dict(type='ShadingASPPHead', value_range=(1, 1), **HEAD))
+
+
+def test_albedo_unflip_mirrors_without_negating():
+    head = MODELS.build(dict(type='AlbedoASPPHead', **HEAD))
+    pred = torch.tensor([[[0.1, 0.2]], [[0.3, 0.4]], [[0.5, 0.6]]])
+    back = head.flip_prediction(pred, 'horizontal')
+    assert torch.equal(back, pred.flip(-1))

@@ -2,7 +2,8 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from tests.test_models.utils import make_batch, tiny_model_cfg
+from mmhad.models.losses import db_group_ids
+from tests.test_models.utils import SIX_TASKS, make_batch, tiny_model_cfg
 
 HAD = dict(
     type='HADDistillLoss',
@@ -81,3 +82,41 @@ def test_student_equal_to_teacher_has_zero_lwf_distillation():
     # lambda * mean over the two old tasks
     assert float(out['loss_distill']) == pytest.approx(
         3.0 * (ce.item() + 0.0) / 2, rel=1e-5)
+
+
+HAD6 = dict(HAD, losses=dict(
+    HAD['losses'],
+    edge=dict(type='HADLoss', output_type='segmentation'),
+    albedo=dict(type='HADLoss', output_type='regression'),
+    shading=dict(type='HADLoss', output_type='regression')))
+
+
+def test_six_tasks_distil_edges_as_classes_and_intrinsics_as_values():
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_model_cfg(tasks=SIX_TASKS, distill_loss=HAD6))
+    old = ['semantic', 'depth', 'normal', 'edge', 'albedo']
+    model.set_tasks(active=old, learned=old)
+    model.set_teacher(model.snapshot())
+    model.set_tasks(active=['shading'], learned=model.tasks)
+    data = model.data_preprocessor(make_batch(tasks=('shading', )), True)
+    losses = model(**data, mode='loss')
+    assert model.distilled_tasks() == old
+    for task in old:
+        assert torch.isfinite(losses[f'distill_{task}']), task
+        assert {f'distill_{task}_db', f'distill_{task}_sg'} <= set(losses)
+    assert {'shading.loss_shading', 'loss_distill'} <= set(losses)
+    losses['loss_distill'].backward()
+    for task in ('edge', 'albedo'):
+        assert model.decode_heads[task].conv_seg.weight.grad is not None
+    # the teacher's edge output is 2-class logits: DB-HAD groups its pixels
+    # by pseudo-class (edge / no edge); albedo by its normalised value
+    metas = [s.metainfo for s in data['data_samples']]
+    out = model.teacher.encode_decode(data['inputs'], metas)
+    assert out['edge'].shape[1] == 2 and out['albedo'].shape[1] == 3
+    ids, groups = db_group_ids(out['edge'], out['edge'], 'segmentation')
+    assert groups == 2 and torch.equal(ids, out['edge'].argmax(1))
+    ids, groups = db_group_ids(out['albedo'], out['albedo'], 'regression')
+    v = out['albedo'].mean(1)
+    v = (v - v.amin((1, 2), keepdim=True)) / (
+        v.amax((1, 2), keepdim=True) - v.amin((1, 2), keepdim=True))
+    assert groups == 2 and torch.equal(ids, (v > 0.5).long())

@@ -2,7 +2,7 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from tests.test_models.utils import make_batch, tiny_model_cfg
+from tests.test_models.utils import SIX_TASKS, make_batch, tiny_model_cfg
 
 
 def build(**kwargs):
@@ -92,3 +92,55 @@ def test_snapshot_is_frozen_independent_copy():
         model.backbone.stem[0].weight.add_(1.0)
     assert not torch.equal(model.backbone.stem[0].weight,
                            teacher.backbone.stem[0].weight)
+
+
+def test_six_heads_read_and_write_their_own_fields():
+    model = build(tasks=SIX_TASKS)
+    assert {t: model.gt_field(t) for t in model.tasks} == dict(
+        semantic='gt_sem_seg', depth='gt_depth_map',
+        normal='gt_normal_map', edge='gt_edge_map',
+        albedo='gt_albedo_map', shading='gt_shading_map')
+    data = model.data_preprocessor(make_batch(tasks=SIX_TASKS), True)
+    losses = model(**data, mode='loss')
+    assert {k for k in losses if 'loss' in k} == {
+        'semantic.loss_ce', 'depth.loss_depth', 'normal.loss_normal',
+        'edge.loss_edge', 'albedo.loss_albedo', 'shading.loss_shading'}
+    assert all(torch.isfinite(v) for k, v in losses.items() if 'loss' in k)
+    # the edge head trains on edges only, never on gt_sem_seg
+    model.set_tasks(active=['edge'])
+    data = model.data_preprocessor(make_batch(tasks=('edge', )), True)
+    assert [k for k in model(**data, mode='loss') if 'loss' in k] == [
+        'edge.loss_edge']
+    data = model.data_preprocessor(make_batch(tasks=('semantic', )), True)
+    with pytest.raises(KeyError, match='"gt_edge_map"'):
+        model(**data, mode='loss')
+
+
+def test_six_heads_predict_their_fields_in_range():
+    model = build(tasks=SIX_TASKS).eval()
+    batch = make_batch(height=20, width=30, tasks=SIX_TASKS)
+    data = model.data_preprocessor(batch, False)
+    with torch.no_grad():
+        s = model(**data, mode='predict')[0]
+    assert s.pred_sem_seg.data.shape == (1, 20, 30)
+    assert s.seg_logits.data.shape == (4, 20, 30)  # not the edge logits
+    assert s.edge_logits.data.shape == (2, 20, 30)
+    edge = s.pred_edge_map.data
+    assert edge.shape == (1, 20, 30)
+    assert torch.equal(edge, s.edge_logits.data.argmax(0, keepdim=True))
+    albedo = s.pred_albedo_map.data
+    assert albedo.shape == (3, 20, 30)
+    assert (albedo >= 0).all() and (albedo <= 1).all()
+    shading = s.pred_shading_map.data
+    assert shading.shape == (1, 20, 30)
+    assert (shading >= 0).all() and (shading <= 2).all()
+
+
+def test_flipped_edge_prediction_is_mirrored_back():
+    model = build(tasks=('edge', )).eval()
+    logits = torch.randn(1, 2, 4, 6)
+    meta = dict(ori_shape=(4, 6), img_shape=(4, 6), flip=True,
+                flip_direction='horizontal')
+    s = model.postprocess_result({'edge': logits}, None, [meta])[0]
+    assert torch.equal(s.edge_logits.data, logits[0].flip(-1))
+    assert 'pred_sem_seg' not in s and 'seg_logits' not in s
