@@ -17,7 +17,6 @@ install: $(STAMP)
 
 $(STAMP): $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --upgrade 'pip>=23' >/dev/null
 	$(PY) -m pip install -r requirements/torch.txt -r requirements/runtime.txt \
 		-r requirements/tests.txt
 	rm -f $(VENV)/.mmhad-requirements-*

@@ -12,6 +12,7 @@ from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 
 HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
 FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
+EWC = 'configs/baselines/ewc_r18-d8_3phase_synthetic.py'
 HAD6 = 'configs/had/had_r18-d8_6phase_synthetic.py'
 SIX_TASKS = ['semantic', 'depth', 'normal', 'edge', 'albedo', 'shading']
 
@@ -158,7 +159,7 @@ class CrashAt(Hook):
 HOOKS.register_module(module=CrashAt, force=True)
 
 
-@pytest.mark.parametrize('config', [HAD, FINETUNE])
+@pytest.mark.parametrize('config', [HAD, FINETUNE, EWC])
 def test_resume_mid_phase_repeats_uninterrupted_run(scenes, tmp_path,
                                                     config):
     straight = str(tmp_path / 'straight')

@@ -100,8 +100,13 @@ def test_bad_arguments():
 
 # ------------------------------------------------- tiny multi-task model
 def build_model(seed: int = 0):
+    """``tiny_model_cfg`` with 8x thinner ResNet stages (64 output ch)."""
+    cfg = tiny_model_cfg()
+    cfg['backbone'].update(stem_channels=8, base_channels=8)
+    for head in cfg['decode_heads'].values():
+        head['in_channels'] = 64
     torch.manual_seed(seed)
-    model = MODELS.build(tiny_model_cfg())
+    model = MODELS.build(cfg)
     model.set_tasks(active=['semantic'], learned=['semantic'])
     return model
 
@@ -175,9 +180,9 @@ def test_fisher_per_sample_and_num_batches_cycles():
     per_batch = EWCHook(ewc_lambda=1.0, num_batches=1, params='backbone')
     assert not torch.allclose(
         per_batch.estimate_fisher(model, [batch], ['semantic'])[name], expect)
-    # 3 batches from a 1-batch loader: the same batch thrice, same mean
+    # 2 batches from a 1-batch loader: the same batch twice, same mean
     cycled = EWCHook(
-        ewc_lambda=1.0, num_batches=3, params='backbone',
+        ewc_lambda=1.0, num_batches=2, params='backbone',
         per_sample=True).estimate_fisher(model, [batch], ['semantic'])
     assert torch.allclose(cycled[name], fisher[name], rtol=1e-4)
 
@@ -339,6 +344,9 @@ HOOKS.register_module(module=Kill, force=True)
 def two_phase_cfg(scenes, work, *hooks, **overrides):
     cfg = tiny_config(EWC, scenes, work, phase_iters=3, **overrides)
     cfg.train_cfg.phases = cfg.train_cfg.phases[:2]
+    cfg.model.backbone.update(stem_channels=8, base_channels=8)
+    for head in cfg.model.decode_heads.values():
+        head.in_channels = 64
     cfg.custom_hooks[0].num_batches = 2
     cfg.custom_hooks = list(cfg.custom_hooks) + list(hooks)
     return cfg
