@@ -7,5 +7,5 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 train_cfg = dict(
-    phases=[dict(task=['semantic', 'depth', 'normal'], max_iters=600)],
+    phases=[dict(task=['semantic', 'depth', 'normal'], max_iters=450)],
     method='joint')

@@ -1,7 +1,7 @@
 # Three phases on the synthetic scenes (semantic -> depth -> normal), each on
 # its own contiguous third of the 480 training images.
 _base_ = './adam_lhl.py'
-phase_iters = 200
+phase_iters = 150
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 train_cfg = dict(
     type='ContinualTrainLoop',

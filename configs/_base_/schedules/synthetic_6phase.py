@@ -1,6 +1,6 @@
 # Six phases on the synthetic scenes (semantic -> depth -> normal -> edge ->
 # albedo -> shading), each on its own contiguous sixth (480 // 6 = 80) of
-# the training images, with the 3-phase schedule's 200 iterations per phase.
+# the training images, with the 3-phase schedule's 150 iterations per phase.
 # The first three phases are the 3-phase sequence; the last three add a
 # classification task (edges) and two photometric regressions whose product
 # is the image, shading last so that albedo is distilled while its
