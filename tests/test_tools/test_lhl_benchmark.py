@@ -1,0 +1,58 @@
+import importlib.util
+import json
+import os
+import os.path as osp
+
+from tests.test_engine.utils import REPO, make_tiny_scenes
+
+SMALL_HEADS = [f'model.decode_heads.{t}.channels=16'
+               for t in ('semantic', 'depth', 'normal')]
+
+
+def load_tool():
+    path = osp.join(REPO, 'tools', 'analysis_tools', 'lhl_benchmark.py')
+    spec = importlib.util.spec_from_file_location('lhl_benchmark', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
+    root = make_tiny_scenes(str(tmp_path / 'scenes'))
+    work = str(tmp_path / 'bench')
+    argv = ['--work-dir', work, '--methods', 'finetune', 'had', '--quick',
+            '--phase-iters', '1', '--batch-size', '2', '--data-root', root,
+            '--seeds', '3', '4', '--cfg-options', *SMALL_HEADS,
+            'val_dataloader.batch_size=2']
+    tool = load_tool()
+    text = tool.main(argv)
+
+    # --quick keeps the first seed and order only
+    runs = sorted(os.listdir(work))
+    assert runs == ['benchmark.json', 'benchmark.md', 'finetune_s-d-n_seed3',
+                    'had_s-d-n_seed3']
+    record = json.load(
+        open(osp.join(work, 'had_s-d-n_seed3', 'benchmark_run.json')))
+    assert 'randomness.seed=3' in record['command']
+    assert 'train_cfg.phases.2.max_iters=1' in record['command']
+    results = json.load(
+        open(osp.join(work, 'had_s-d-n_seed3', 'continual_results.json')))
+    assert [p['iter'] for p in results['phases']] == [1, 2, 3]
+
+    rows = {line.split('|')[1].strip(): line for line in text.splitlines()
+            if line.startswith('| finetune') or line.startswith('| had')}
+    assert set(rows) == {'finetune', 'had'}
+    cells = [c.strip() for c in rows['finetune'].split('|')[1:-1]]
+    summary = json.load(open(osp.join(work, 'benchmark.json')))[0]
+    assert summary['order'] == ['semantic', 'depth', 'normal']
+    assert 'delta_m' not in summary['rows']['finetune']
+    assert len(summary['rows']['had']['delta_m']) == 1
+    assert cells[-4] == '-'  # no delta_m of the baseline against itself
+    assert len(summary['keys']) == 9  # 2 semantic + 2 depth + 5 normal
+
+    # a second call reuses the finished runs instead of training again
+    stamp = os.path.getmtime(osp.join(work, 'had_s-d-n_seed3',
+                                      'continual_results.json'))
+    assert tool.main(argv) == text
+    assert os.path.getmtime(osp.join(
+        work, 'had_s-d-n_seed3', 'continual_results.json')) == stamp
