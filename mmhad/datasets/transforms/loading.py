@@ -39,6 +39,36 @@ def _squeeze_hw1(array: np.ndarray) -> np.ndarray:
     return array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
 
 
+def _load_float_map(path: str, what: str, channels: int, hw: ImageHW,
+                    backend_args: Optional[dict]) -> np.ndarray:
+    """Load a dense float map and check its shape and values.
+
+    Args:
+        path (str): The ``.npy`` file.
+        what (str): Its name in error messages (``'depth'``...).
+        channels (int): 1 for an H x W (or H x W x 1) map, returned as
+            H x W; otherwise the C of an H x W x C map.
+        hw (tuple, optional): The image's (H, W) to match.
+        backend_args (dict, optional): mmengine file-backend arguments.
+
+    Returns:
+        np.ndarray: float32, finite, H x W or H x W x C.
+    """
+    array = _load_npy(path, backend_args)
+    if channels == 1:
+        array = _squeeze_hw1(array)
+        if array.ndim != 2:
+            raise ValueError(f'{what} {path} must be H x W x 1 (or H x W), '
+                             f'got shape {array.shape}')
+    elif array.ndim != 3 or array.shape[2] != channels:
+        raise ValueError(f'{what} {path} must be H x W x {channels}, got '
+                         f'shape {array.shape}')
+    _check_hw(array.shape, hw, path, what)
+    array = array.astype(np.float32)
+    _check_finite(array, path, what)
+    return array
+
+
 @TRANSFORMS.register_module()
 class LoadMultiTaskImageFromNpy(BaseTransform):
     """Load an MTAN ``.npy`` image (H x W x 3, RGB in [0, 1]).
@@ -195,9 +225,7 @@ class LoadMultiTaskAnnotations(BaseTransform):
     def _load_seg(self, results: dict, hw: ImageHW) -> None:
         """Load ``seg_map_path`` into ``gt_seg_map`` (H x W uint8)."""
         path = results['seg_map_path']
-        label = _load_npy(path, self.backend_args)
-        if label.ndim == 3 and label.shape[2] == 1:
-            label = label[..., 0]
+        label = _squeeze_hw1(_load_npy(path, self.backend_args))
         if label.ndim != 2:
             raise ValueError(f'label {path} must be H x W (or H x W x 1), '
                              f'got shape {label.shape}')
@@ -228,15 +256,7 @@ class LoadMultiTaskAnnotations(BaseTransform):
     def _load_depth(self, results: dict, hw: ImageHW) -> None:
         """Load ``depth_map_path`` into ``gt_depth_map`` (H x W float32)."""
         path = results['depth_map_path']
-        depth = _load_npy(path, self.backend_args)
-        if depth.ndim == 3 and depth.shape[2] == 1:
-            depth = depth[..., 0]
-        if depth.ndim != 2:
-            raise ValueError(f'depth {path} must be H x W x 1 (or H x W), '
-                             f'got shape {depth.shape}')
-        _check_hw(depth.shape, hw, path, 'depth')
-        depth = depth.astype(np.float32)
-        _check_finite(depth, path, 'depth')
+        depth = _load_float_map(path, 'depth', 1, hw, self.backend_args)
         if (depth < 0).any():
             raise ValueError(f'depth {path} has negative values (min '
                              f'{float(depth.min()):g}); 0 marks invalid')
@@ -245,13 +265,7 @@ class LoadMultiTaskAnnotations(BaseTransform):
     def _load_normal(self, results: dict, hw: ImageHW) -> None:
         """Load ``normal_map_path`` into ``gt_normal_map`` (H x W x 3)."""
         path = results['normal_map_path']
-        normal = _load_npy(path, self.backend_args)
-        if normal.ndim != 3 or normal.shape[2] != 3:
-            raise ValueError(f'normal {path} must be H x W x 3, got shape '
-                             f'{normal.shape}')
-        _check_hw(normal.shape, hw, path, 'normal')
-        normal = normal.astype(np.float32)
-        _check_finite(normal, path, 'normal')
+        normal = _load_float_map(path, 'normal', 3, hw, self.backend_args)
         norm = np.linalg.norm(normal, axis=2)
         valid = (normal != 0).any(axis=2)
         off = valid & (np.abs(norm - 1) > self.normal_tol)
@@ -285,13 +299,7 @@ class LoadMultiTaskAnnotations(BaseTransform):
     def _load_albedo(self, results: dict, hw: ImageHW) -> None:
         """Load ``albedo_map_path`` into ``gt_albedo_map`` (H x W x 3)."""
         path = results['albedo_map_path']
-        albedo = _load_npy(path, self.backend_args)
-        if albedo.ndim != 3 or albedo.shape[2] != 3:
-            raise ValueError(f'albedo {path} must be H x W x 3, got shape '
-                             f'{albedo.shape}')
-        _check_hw(albedo.shape, hw, path, 'albedo')
-        albedo = albedo.astype(np.float32)
-        _check_finite(albedo, path, 'albedo')
+        albedo = _load_float_map(path, 'albedo', 3, hw, self.backend_args)
         low, high = float(albedo.min()), float(albedo.max())
         if low < 0 or high > 1:
             raise ValueError(f'albedo {path} must hold RGB values in [0, 1] '
@@ -301,13 +309,8 @@ class LoadMultiTaskAnnotations(BaseTransform):
     def _load_shading(self, results: dict, hw: ImageHW) -> None:
         """Load ``shading_map_path`` into ``gt_shading_map`` (H x W)."""
         path = results['shading_map_path']
-        shading = _squeeze_hw1(_load_npy(path, self.backend_args))
-        if shading.ndim != 2:
-            raise ValueError(f'shading {path} must be H x W x 1 (or H x W), '
-                             f'got shape {shading.shape}')
-        _check_hw(shading.shape, hw, path, 'shading')
-        shading = shading.astype(np.float32)
-        _check_finite(shading, path, 'shading')
+        shading = _load_float_map(path, 'shading', 1, hw,
+                                  self.backend_args)
         if (shading < 0).any():
             raise ValueError(f'shading {path} has negative values (min '
                              f'{float(shading.min()):g}); 0 marks invalid')
