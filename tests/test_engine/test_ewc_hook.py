@@ -344,9 +344,6 @@ HOOKS.register_module(module=Kill, force=True)
 def two_phase_cfg(scenes, work, *hooks, **overrides):
     cfg = tiny_config(EWC, scenes, work, phase_iters=3, **overrides)
     cfg.train_cfg.phases = cfg.train_cfg.phases[:2]
-    cfg.model.backbone.update(stem_channels=8, base_channels=8)
-    for head in cfg.model.decode_heads.values():
-        head.in_channels = 64
     cfg.custom_hooks[0].num_batches = 2
     cfg.custom_hooks = list(cfg.custom_hooks) + list(hooks)
     return cfg

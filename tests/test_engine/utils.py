@@ -20,7 +20,8 @@ def make_tiny_scenes(root: str) -> str:
 
 def tiny_config(config: str, data_root: str, work_dir: str,
                 phase_iters: Optional[int] = 3, **overrides) -> Config:
-    """A repo config shrunk to seconds: small heads, batch 2, few iters."""
+    """A repo config shrunk to seconds: thin backbone and heads, batch 2,
+    few iters."""
     cfg = Config.fromfile(osp.join(REPO, config))
     cfg.work_dir = work_dir
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
@@ -29,6 +30,11 @@ def tiny_config(config: str, data_root: str, work_dir: str,
     for head in cfg.model.decode_heads.values():
         head.channels = 16
         head.dilations = (1, 2)
+    if cfg.model.backbone.type == 'ResNetV1c':
+        # 8x thinner stages: 64 output channels, checkpoints of ~2 MB
+        cfg.model.backbone.update(stem_channels=8, base_channels=8)
+        for head in cfg.model.decode_heads.values():
+            head.in_channels = 64
     if phase_iters is not None and cfg.train_cfg.type == 'ContinualTrainLoop':
         for phase in cfg.train_cfg.phases:
             phase.max_iters = phase_iters
