@@ -56,3 +56,29 @@ def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
     assert tool.main(argv) == text
     assert os.path.getmtime(osp.join(
         work, 'had_s-d-n_seed3', 'continual_results.json')) == stamp
+
+
+def test_sequences_pick_configs_and_reject_what_they_lack(capsys):
+    tool = load_tool()
+    args = tool.parse_args(['--sequence', '6task'])
+    # joint and the HAD ablations have no 6-phase config
+    assert args.methods == ['finetune', 'lwf', 'ewc', 'had']
+    assert args.orders == ['semantic,depth,normal,edge,albedo,shading']
+    for method in args.methods:
+        assert osp.isfile(
+            osp.join(REPO, tool.SEQUENCES['6task']['configs'][method]))
+    args = tool.parse_args([])
+    assert args.methods == list(tool.DEFAULT_METHODS)
+    assert args.orders == ['semantic,depth,normal', 'normal,depth,semantic']
+
+    for argv, message in (
+        (['--sequence', '6task', '--methods', 'joint'], "['joint'] have no"),
+        (['--orders', 'semantic,depth'], 'an order names 3 tasks'),
+    ):
+        try:
+            tool.parse_args(argv)
+        except SystemExit as exc:
+            assert exc.code == 2
+        else:
+            raise AssertionError(f'{argv} was accepted')
+        assert message in capsys.readouterr().err

@@ -8,9 +8,10 @@ mean rank and wall time per run.
 
 Usage:
     python tools/analysis_tools/lhl_benchmark.py --work-dir work_dirs/bench \
+        [--sequence 3task|6task] \
         [--methods finetune lwf ewc had had-no-db had-no-sg joint] \
         [--seeds 0 1 2] [--orders semantic,depth,normal normal,depth,semantic]\
-        [--phase-iters 200] [--quick] [--out docs/benchmarks.md]
+        [--phase-iters 200] [--data-root DIR] [--quick] [--out FILE.md]
 """
 import argparse
 import json
@@ -29,17 +30,33 @@ import numpy as np  # noqa: E402
 from mmhad.evaluation.continual_report import (  # noqa: E402
     average_forgetting, delta_m, final_metrics, load_results, mean_rank)
 
-METHOD_CONFIGS = {
-    'finetune': 'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
-    'lwf': 'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
-    'ewc': 'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
-    'had': 'configs/had/had_r18-d8_3phase_synthetic.py',
-    'had-no-db': 'configs/had/ablations/had-no-db_r18-d8_3phase_synthetic.py',
-    'had-no-sg': 'configs/had/ablations/had-no-sg_r18-d8_3phase_synthetic.py',
-    'had-arith-mean':
-    'configs/had/ablations/had-arith-mean_r18-d8_3phase_synthetic.py',
-    'joint': 'configs/joint/joint_r18-d8_synthetic.py',
+#: Per task sequence: the config of each method and the default task orders.
+SEQUENCES = {
+    '3task': dict(
+        configs={
+            'finetune': 'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
+            'lwf': 'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
+            'ewc': 'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
+            'had': 'configs/had/had_r18-d8_3phase_synthetic.py',
+            'had-no-db':
+            'configs/had/ablations/had-no-db_r18-d8_3phase_synthetic.py',
+            'had-no-sg':
+            'configs/had/ablations/had-no-sg_r18-d8_3phase_synthetic.py',
+            'had-arith-mean':
+            'configs/had/ablations/had-arith-mean_r18-d8_3phase_synthetic.py',
+            'joint': 'configs/joint/joint_r18-d8_synthetic.py',
+        },
+        orders=['semantic,depth,normal', 'normal,depth,semantic']),
+    '6task': dict(
+        configs={
+            'finetune': 'configs/baselines/finetune_r18-d8_6phase_synthetic.py',
+            'lwf': 'configs/baselines/lwf_r18-d8_6phase_synthetic.py',
+            'ewc': 'configs/baselines/ewc_r18-d8_6phase_synthetic.py',
+            'had': 'configs/had/had_r18-d8_6phase_synthetic.py',
+        },
+        orders=['semantic,depth,normal,edge,albedo,shading']),
 }
+METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})
 DEFAULT_METHODS = ('finetune', 'lwf', 'ewc', 'had', 'had-no-db', 'had-no-sg',
                    'joint')
 BASELINE = 'finetune'
@@ -49,12 +66,16 @@ ORDER_INDEPENDENT = ('joint', )
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--work-dir', default='work_dirs/lhl_benchmark')
-    p.add_argument('--methods', nargs='+', default=list(DEFAULT_METHODS),
-                   choices=sorted(METHOD_CONFIGS))
+    p.add_argument('--sequence', default='3task', choices=sorted(SEQUENCES),
+                   help='3task: semantic/depth/normal; 6task: + edge, '
+                   'albedo, shading')
+    p.add_argument('--methods', nargs='+', default=None, choices=METHODS,
+                   help='default: all of the sequence\'s methods among '
+                   f'{", ".join(DEFAULT_METHODS)}')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    p.add_argument('--orders', nargs='+',
-                   default=['semantic,depth,normal', 'normal,depth,semantic'],
-                   help='comma-separated task orders')
+    p.add_argument('--orders', nargs='+', default=None,
+                   help='comma-separated task orders (default: the '
+                   'sequence\'s, s->d->n and n->d->s for 3task)')
     p.add_argument('--phase-iters', type=int, default=None,
                    help='iterations per phase (default: the configs\')')
     p.add_argument('--batch-size', type=int, default=None)
@@ -66,6 +87,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--cfg-options', nargs='+', default=[],
                    help='extra --cfg-options passed to every run')
     args = p.parse_args(argv)
+    sequence = SEQUENCES[args.sequence]
+    if args.methods is None:
+        args.methods = [m for m in DEFAULT_METHODS
+                        if m in sequence['configs']]
+    missing = sorted(set(args.methods) - set(sequence['configs']))
+    if missing:
+        p.error(f'--methods {missing} have no {args.sequence} config; '
+                f'choose from {sorted(sequence["configs"])}')
+    args.orders = args.orders or list(sequence['orders'])
+    num_phases = len(sequence['orders'][0].split(','))
+    for order in args.orders:
+        if len(order.split(',')) != num_phases:
+            p.error(f'--orders {order!r}: the {args.sequence} configs have '
+                    f'{num_phases} phases, so an order names {num_phases} '
+                    'tasks')
     if args.quick:
         args.seeds, args.orders = args.seeds[:1], args.orders[:1]
         args.phase_iters = args.phase_iters or 4
@@ -103,7 +139,7 @@ def run_one(args, method: str, order: List[str], seed: int) -> dict:
         with open(done) as f:
             return json.load(f)
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
-           osp.join(REPO, METHOD_CONFIGS[method]), '--work-dir', work_dir,
+           osp.join(REPO, SEQUENCES[args.sequence]['configs'][method]), '--work-dir', work_dir,
            '--cfg-options', *run_options(args, method, order, seed)]
     os.makedirs(work_dir, exist_ok=True)
     start = time.perf_counter()
@@ -162,7 +198,7 @@ def summarise(records: List[dict], order: List[str]) -> dict:
 
 
 def render(summaries: List[dict], args, command: str) -> str:
-    lines = ['# LHL benchmark on the synthetic scenes', '',
+    lines = [f'# LHL benchmark on the synthetic scenes ({args.sequence})', '',
              f'Command: `{command}`', '',
              f'Seeds: {args.seeds}. Entries are mean ± std over seeds; '
              'Δm is against fine-tuning of the same seed (higher is better); '

@@ -1,9 +1,9 @@
 """Surface-normal decode head: DeepLabV3 ASPP body, unit 3-vector output."""
-import torch.nn.functional as F
 from mmseg.models.decode_heads import ASPPHead
 from mmseg.registry import MODELS
 from torch import Tensor
 
+from ..utils import unit_vectors
 from .dense_regression_head import DenseRegressionHeadMixin
 
 
@@ -22,7 +22,7 @@ class NormalASPPHead(DenseRegressionHeadMixin, ASPPHead):
     default_loss_decode = dict(type='CosineNormalLoss')
 
     def activate(self, raw: Tensor) -> Tensor:
-        return F.normalize(raw, dim=-3, eps=1e-6)
+        return unit_vectors(raw, dim=-3, eps=1e-6)
 
     constrain = activate  # normalising is idempotent
 

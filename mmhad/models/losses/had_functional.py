@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ..utils import channel_argmax, unit_vectors
+
 OUTPUT_TYPES = ('segmentation', 'regression', 'normal')
 
 
@@ -56,13 +58,13 @@ def pixel_distill_loss(student: Tensor, teacher: Tensor,
     t = teacher.detach().float()
     if output_type == 'segmentation':
         # l = -log softmax(S)_{y^},  y^ = argmax_c T  (pseudo-label)
-        return F.cross_entropy(s, t.argmax(dim=1), reduction='none')
+        return F.cross_entropy(s, channel_argmax(t), reduction='none')
     if output_type == 'regression':
         # l = (1/C) sum_c |S_c - T_c|
         return (s - t).abs().mean(dim=1)
     if output_type == 'normal':
         # l = 1 - <S/|S|, T/|T|>
-        return 1.0 - (F.normalize(s, dim=1) * F.normalize(t, dim=1)).sum(1)
+        return 1.0 - (unit_vectors(s) * unit_vectors(t)).sum(1)
     raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
                      f'got {output_type!r}')
 
@@ -104,7 +106,7 @@ def db_group_ids(student: Tensor,
     """
     t = teacher.detach().float()
     if output_type == 'segmentation':
-        return t.argmax(dim=1), t.shape[1]
+        return channel_argmax(t), t.shape[1]
     if output_type not in OUTPUT_TYPES:
         raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
                          f'got {output_type!r}')
@@ -112,7 +114,7 @@ def db_group_ids(student: Tensor,
         v = student.detach().float().mean(dim=1)
     elif regression_split == 'normalized_teacher':
         if output_type == 'normal':
-            t = F.normalize(t, dim=1)
+            t = unit_vectors(t)
         v = t.mean(dim=1)
         valid = _valid_or_all(v, valid_mask)
         inf = torch.finfo(v.dtype).max

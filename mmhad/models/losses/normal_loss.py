@@ -2,9 +2,10 @@
 from typing import Optional
 
 import torch.nn as nn
-import torch.nn.functional as F
 from mmseg.registry import MODELS
 from torch import Tensor
+
+from ..utils import channel_cosine
 
 
 def cosine_normal_loss(pred: Tensor,
@@ -31,7 +32,7 @@ def cosine_normal_loss(pred: Tensor,
     valid = (target != 0).any(dim=1, keepdim=True)
     if valid_mask is not None:
         valid = valid & valid_mask
-    cos = F.cosine_similarity(pred, target, dim=1, eps=1e-8).unsqueeze(1)
+    cos = channel_cosine(pred, target, eps=1e-8).unsqueeze(1)
     return ((1 - cos) * valid).sum() / valid.sum().clamp(min=1)
 
 

@@ -14,6 +14,7 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
 from torch import Tensor
 
 from ..decode_heads import DenseRegressionHeadMixin
+from ..utils import channel_argmax
 
 
 @MODELS.register_module()
@@ -338,7 +339,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             return {k: PixelData(data=v)
                     for k, v in head.postprocess(out).items()}
         if out.shape[0] > 1:
-            pred = out.argmax(dim=0, keepdim=True)
+            pred = channel_argmax(out, dim=0).unsqueeze(0)
         else:
             out = out.sigmoid()
             pred = (out > head.threshold).to(out)
