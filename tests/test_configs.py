@@ -331,6 +331,9 @@ def test_method_components(path):
         assert distill is None
     if is_continual(cfg):  # heads of future tasks get no gradient
         assert cfg.get('find_unused_parameters') is True
+        # every sequential method runs the student in the same modes
+        if len(cfg.train_cfg.phases) > 1:
+            assert hooks.count('StudentModeHook') == 1
 
 
 def test_had_loss_defaults_are_the_paper_values():

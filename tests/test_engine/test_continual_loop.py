@@ -8,6 +8,7 @@ from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 
 from mmhad.engine.runner import plan_phases, split_indices
+from mmhad.engine.runner.phase_plan import merge_overrides
 from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 
 HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
@@ -59,9 +60,41 @@ def test_plan_phases_epochs_iters_and_bad_keys():
         plan_phases([dict(task='semantic', max_iter=3)], 9, per_epoch)
     with pytest.raises(KeyError, match='exactly one of'):
         plan_phases([dict(task='semantic')], 9, per_epoch)
+    assert phases[0].optim_wrapper == {}
     with pytest.raises(KeyError, match='split: unknown'):
         plan_phases([dict(task='depth', max_iters=1)] * 2, 9, per_epoch,
                     split=dict(mode='contiguous', shuffle=True))
+
+
+def test_phase_optimizer_overrides_merge_key_by_key():
+    base = dict(type='OptimWrapper',
+                optimizer=dict(type='Adam', lr=1e-3, weight_decay=1e-5))
+    phases = plan_phases(
+        [dict(task='semantic', max_iters=1),
+         dict(task='depth', max_iters=1,
+              optim_wrapper=dict(optimizer=dict(lr=1e-4)))], 4,
+        lambda n, over: n)
+    merged = merge_overrides(base, phases[1].optim_wrapper)
+    assert merged == dict(type='OptimWrapper',
+                          optimizer=dict(type='Adam', lr=1e-4,
+                                         weight_decay=1e-5))
+    assert base['optimizer']['lr'] == 1e-3  # the base is not modified
+    assert merge_overrides(base, phases[0].optim_wrapper) == base
+    # a non-dict value replaces the whole entry
+    assert merge_overrides(base, dict(optimizer=None))['optimizer'] is None
+
+
+class RecordLr(Hook):
+    """Remember the learning rate of every training iteration."""
+
+    def __init__(self) -> None:
+        self.lrs = []
+
+    def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
+        self.lrs.append(runner.optim_wrapper.get_lr()['lr'][0])
+
+
+HOOKS.register_module(module=RecordLr, force=True)
 
 
 # ---------------------------------------------------------------- full runs
@@ -141,6 +174,19 @@ def test_any_order_and_repeated_tasks(scenes, tmp_path):
     # phase 2 relearns normals on labels and distils only semantics
     assert runner.model.active_tasks == ['normal']
     assert runner.model.distilled_tasks() == ['semantic']
+
+
+def test_each_phase_builds_its_own_optimizer_settings(scenes, tmp_path):
+    cfg = tiny_config(FINETUNE, scenes, str(tmp_path / 'lr'),
+                      phase_iters=2)
+    cfg.optim_wrapper.optimizer.lr = 1e-3
+    cfg.train_cfg.phases[1].optim_wrapper = dict(optimizer=dict(lr=1e-4))
+    cfg.train_cfg.phases[2].optim_wrapper = dict(optimizer=dict(lr=5e-5))
+    cfg.custom_hooks = list(cfg.custom_hooks) + [dict(type='RecordLr')]
+    runner = train(cfg)
+    record = [h for h in runner.hooks if isinstance(h, RecordLr)][0]
+    assert record.lrs == pytest.approx([1e-3] * 2 + [1e-4] * 2 + [5e-5] * 2)
+    assert runner.optim_wrapper.optimizer.defaults['weight_decay'] == 1e-5
 
 
 class CrashAt(Hook):

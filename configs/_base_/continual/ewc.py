@@ -12,7 +12,8 @@ custom_hooks = [
         ewc_lambda=1.0e4,
         num_batches=None,  # one pass over the phase's images
         params=('backbone', 'neck'),
-        per_sample=False)
+        per_sample=False),
+    dict(type='StudentModeHook'),
 ]
 # Heads of tasks not learned yet take no part in a step.
 find_unused_parameters = True

@@ -8,8 +8,14 @@ distill_loss = dict(
     loss_weight=3.0,  # lambda of the authors' release
     losses=dict(
         semantic=dict(type='HADLoss', output_type='segmentation'),
-        depth=dict(type='HADLoss', output_type='regression'),
-        normal=dict(type='HADLoss', output_type='normal')))
-custom_hooks = [dict(type='TeacherHook')]
+        depth=dict(type='HADLoss', output_type='regression', eps=0.1),
+        normal=dict(type='HADLoss', output_type='normal', eps=0.1)))
+# eps is the offset in DB-HAD's log(l + eps), in the loss's unit (depth: m;
+# normals: 1 - cos). The gradient of the geometric mean weighs a pixel by
+# 1 / (l + eps): with the default 1e-6 pixels the student already matches
+# dominate and large depth errors are hardly corrected. On the synthetic
+# scenes (seed 10, 48x64) eps 0.1 ended with depth abs_err 0.889 m against
+# 0.963 m at 1e-6. Cross-entropy's gradient stays bounded: default eps.
+custom_hooks = [dict(type='TeacherHook'), dict(type='StudentModeHook')]
 # Heads of tasks not learned yet take no part in a step.
 find_unused_parameters = True

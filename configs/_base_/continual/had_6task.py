@@ -5,5 +5,5 @@ _base_ = './had.py'
 distill_loss = dict(
     losses=dict(
         edge=dict(type='HADLoss', output_type='segmentation'),
-        albedo=dict(type='HADLoss', output_type='regression'),
-        shading=dict(type='HADLoss', output_type='regression')))
+        albedo=dict(type='HADLoss', output_type='regression', eps=0.1),
+        shading=dict(type='HADLoss', output_type='regression', eps=0.1)))

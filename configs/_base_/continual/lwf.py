@@ -8,5 +8,5 @@ distill_loss = dict(
         semantic=dict(type='HADLoss', output_type='segmentation', mode='lwf'),
         depth=dict(type='HADLoss', output_type='regression', mode='lwf'),
         normal=dict(type='HADLoss', output_type='normal', mode='lwf')))
-custom_hooks = [dict(type='TeacherHook')]
+custom_hooks = [dict(type='TeacherHook'), dict(type='StudentModeHook')]
 find_unused_parameters = True

@@ -9,9 +9,14 @@ _base_ = './synthetic_3phase.py'
 train_cfg = dict(
     phases=[
         dict(task='semantic', max_iters={{_base_.phase_iters}}),
-        dict(task='depth', max_iters={{_base_.phase_iters}}),
-        dict(task='normal', max_iters={{_base_.phase_iters}}),
-        dict(task='edge', max_iters={{_base_.phase_iters}}),
-        dict(task='albedo', max_iters={{_base_.phase_iters}}),
-        dict(task='shading', max_iters={{_base_.phase_iters}}),
+        dict(task='depth', max_iters={{_base_.phase_iters}},
+             optim_wrapper={{_base_.continual_optim}}),
+        dict(task='normal', max_iters={{_base_.phase_iters}},
+             optim_wrapper={{_base_.continual_optim}}),
+        dict(task='edge', max_iters={{_base_.phase_iters}},
+             optim_wrapper={{_base_.continual_optim}}),
+        dict(task='albedo', max_iters={{_base_.phase_iters}},
+             optim_wrapper={{_base_.continual_optim}}),
+        dict(task='shading', max_iters={{_base_.phase_iters}},
+             optim_wrapper={{_base_.continual_optim}}),
     ])

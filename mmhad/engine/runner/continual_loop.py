@@ -17,7 +17,7 @@ from mmengine.runner.loops import _InfiniteDataloaderIterator
 from mmseg.registry import DATASETS, LOOPS
 
 from mmhad.evaluation.continual_report import build_summary, render_markdown
-from .phase_plan import Phase, epoch_iters, plan_phases
+from .phase_plan import Phase, epoch_iters, merge_overrides, plan_phases
 
 RESULTS_KEY = 'continual_results'
 RESULTS_FILE = 'continual_results.json'
@@ -182,7 +182,8 @@ class ContinualTrainLoop(BaseLoop):
         self._drop_stale_train_scalars()
         if not resumed:  # a resumed phase keeps the optimizer it saved
             runner.optim_wrapper = runner.build_optim_wrapper(
-                runner.cfg.optim_wrapper)
+                merge_overrides(runner.cfg.optim_wrapper,
+                                phase.optim_wrapper))
             if runner.cfg.get('param_scheduler'):
                 runner.param_schedulers = runner.build_param_scheduler(
                     runner.cfg.param_scheduler)

@@ -1,11 +1,13 @@
 """Which images and how many iterations each continual phase gets."""
+import copy
 import math
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 import numpy as np
 
-PHASE_KEYS = ('task', 'max_iters', 'max_epochs', 'indices', 'dataloader')
+PHASE_KEYS = ('task', 'max_iters', 'max_epochs', 'indices', 'dataloader',
+              'optim_wrapper')
 SPLIT_MODES = ('contiguous', 'shuffle')
 
 
@@ -21,6 +23,8 @@ class Phase:
         begin (int): Global iteration at which the phase starts.
         end (int): Global iteration at which it ends (exclusive).
         dataloader (dict): Overrides merged into ``train_dataloader``.
+        optim_wrapper (dict): Overrides merged (recursively) into
+            ``optim_wrapper`` when the phase builds its optimizer.
     """
     index: int
     tasks: List[str]
@@ -28,6 +32,7 @@ class Phase:
     begin: int
     end: int
     dataloader: dict = field(default_factory=dict)
+    optim_wrapper: dict = field(default_factory=dict)
 
     @property
     def num_iters(self) -> int:
@@ -114,7 +119,8 @@ def plan_phases(phases: Sequence[dict],
         tasks = cfg['task']
         tasks = [tasks] if isinstance(tasks, str) else list(tasks)
         planned.append(
-            Phase(i, tasks, indices, begin, begin + length, overrides))
+            Phase(i, tasks, indices, begin, begin + length, overrides,
+                  dict(cfg.get('optim_wrapper', {}))))
         begin += length
     return planned
 
@@ -122,3 +128,15 @@ def plan_phases(phases: Sequence[dict],
 def epoch_iters(num_images: int, batch_size: int, world_size: int) -> int:
     """Iterations to see ``num_images`` once with the global batch size."""
     return max(1, math.ceil(num_images / (batch_size * world_size)))
+
+
+def merge_overrides(base: dict, overrides: dict) -> dict:
+    """A copy of ``base`` with ``overrides`` merged in, nested dicts key by
+    key (``dict(optimizer=dict(lr=1e-4))`` keeps the optimizer's type)."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_overrides(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
