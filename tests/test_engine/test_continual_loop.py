@@ -127,7 +127,8 @@ def test_had_three_phases_grow_tasks_and_freeze_teacher(scenes, tmp_path):
     assert 'mmhad_teacher' in final
     assert not any(k.startswith('teacher') for k in final['state_dict'])
     phase0 = state(osp.join(work, 'phase0_semantic.pth'))['state_dict']
-    assert phase0['learned_mask'].tolist() == [True, False, False]
+    # one flag per task sorted by name: depth, normal, semantic
+    assert phase0['learned_mask'].tolist() == [False, False, True]
 
 
 def test_had_six_phases_score_all_six_tasks(scenes, tmp_path):

@@ -1,20 +1,12 @@
-import importlib.util
 import json
 import os
 import os.path as osp
 
 from tests.test_engine.utils import REPO, make_tiny_scenes
+from tests.test_tools.utils import load_tool
 
 SMALL_HEADS = [f'model.decode_heads.{t}.channels=16'
                for t in ('semantic', 'depth', 'normal')]
-
-
-def load_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'lhl_benchmark.py')
-    spec = importlib.util.spec_from_file_location('lhl_benchmark', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
@@ -24,7 +16,7 @@ def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
             '--phase-iters', '1', '--batch-size', '2', '--data-root', root,
             '--seeds', '3', '4', '--cfg-options', *SMALL_HEADS,
             'val_dataloader.batch_size=2']
-    tool = load_tool()
+    tool = load_tool('analysis_tools/lhl_benchmark.py')
     text = tool.main(argv)
 
     # --quick keeps the first seed and order only
@@ -59,7 +51,7 @@ def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
 
 
 def test_sequences_pick_configs_and_reject_what_they_lack(capsys):
-    tool = load_tool()
+    tool = load_tool('analysis_tools/lhl_benchmark.py')
     args = tool.parse_args(['--sequence', '6task'])
     # joint and the HAD ablations have no 6-phase config
     assert args.methods == ['finetune', 'lwf', 'ewc', 'had']

@@ -5,7 +5,6 @@ images of 32 x 48; 5 is odd on purpose, so that the distributed sampler pads
 one rank with a duplicate), 16-channel heads and a few iterations.
 """
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -20,6 +19,7 @@ import pytest
 import torch
 
 from mmhad.datasets.synthetic_scenes import generate_dataset
+from tests.test_tools.utils import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 JOINT = 'configs/joint/joint_r18-d8_synthetic.py'
@@ -33,17 +33,10 @@ PROBE = 'tests.test_tools.dist_probe'
 JOINT_CKPT = 'phase0_semantic+depth+normal.pth'
 
 
-def load_tool(name: str):
-    """Import ``tools/{name}.py`` (tools/ is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f'mmhad_tools_{name}', osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
-train_tool = load_tool('train')
-test_tool = load_tool('test')
+train_tool = load_tool('train.py')
+test_tool = load_tool('test.py')
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,11 @@
 import glob
-import importlib.util
 import os.path as osp
 
 import numpy as np
 import pytest
 
 from tests.test_engine.utils import REPO, make_tiny_scenes
-
-
-def load_tool():
-    path = osp.join(REPO, 'tools', 'analysis_tools', 'trivial_baseline.py')
-    spec = importlib.util.spec_from_file_location('trivial_baseline', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.test_tools.utils import load_tool
 
 
 def stack(root, split, folder):
@@ -26,7 +18,7 @@ def test_constant_predictions_match_numpy(tmp_path):
     root = make_tiny_scenes(str(tmp_path / 'scenes'))
     opts = [f'train_dataloader.dataset.data_root={root}',
             f'val_dataloader.dataset.data_root={root}']
-    metrics = load_tool().main([
+    metrics = load_tool('analysis_tools/trivial_baseline.py').main([
         osp.join(REPO, 'configs/joint/joint_r18-d8_synthetic.py'),
         '--out', str(tmp_path / 'm.json'), '--cfg-options', *opts])
 

@@ -25,8 +25,10 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
 
     - ``decode_heads``: every task the model *has* a head for;
     - ``learned_tasks``: tasks the model predicts (kept in the buffer
-      ``learned_mask`` so checkpoints carry it and ``tools/test.py``
-      evaluates exactly what was learned);
+      ``learned_mask``, one flag per task *sorted by name*, so checkpoints
+      carry it, ``tools/test.py`` evaluates exactly what was learned, and a
+      config listing the heads in another order, such as the copy mmengine
+      dumps into the work dir with sorted keys, reads it the same way);
     - ``active_tasks``: tasks trained on ground truth in the current batch.
 
     Joint training keeps all three equal. The continual loop
@@ -119,8 +121,8 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     @property
     def learned_tasks(self) -> List[str]:
         """Tasks the model predicts, in config order."""
-        return [t for t, on in zip(self.tasks, self.learned_mask.tolist())
-                if on]
+        flags = dict(zip(sorted(self.tasks), self.learned_mask.tolist()))
+        return [t for t in self.tasks if flags[t]]
 
     def set_tasks(self,
                   active: Optional[Sequence[str]] = None,
@@ -131,7 +133,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         if learned is not None:
             learned = self._check_tasks(learned, 'learned_tasks')
             self.learned_mask.copy_(
-                torch.tensor([t in learned for t in self.tasks]))
+                torch.tensor([t in learned for t in sorted(self.tasks)]))
 
     def gt_field(self, task: str) -> str:
         """Data-sample field holding ``task``'s ground truth (the head's

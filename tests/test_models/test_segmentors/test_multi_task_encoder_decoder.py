@@ -66,6 +66,12 @@ def test_learned_tasks_limit_predictions_and_survive_state_dict():
     assert fresh.learned_tasks == ['semantic', 'depth', 'normal']
     fresh.load_state_dict(model.state_dict())
     assert fresh.learned_tasks == ['semantic']
+    # the heads listed in another order (as in the config mmengine dumps
+    # into the work dir, keys sorted) read the same learned tasks
+    model.set_tasks(learned=['semantic', 'depth'])
+    reordered = build(tasks=('normal', 'depth', 'semantic'))
+    reordered.load_state_dict(model.state_dict())
+    assert reordered.learned_tasks == ['depth', 'semantic']
 
 
 def test_unknown_task_names_are_rejected():
