@@ -26,7 +26,8 @@ def test_gap_is_zero_only_where_the_mode_changes_nothing(tmp_path, dropout):
     ckpt = str(tmp_path / 'model.pth')
     torch.save(dict(state_dict=model.state_dict()), ckpt)
 
-    table = load_tool('analysis_tools/mode_gap.py').main([cfg_path, ckpt, '--num-images', '4'])
+    tool = load_tool('analysis_tools/mode_gap.py')
+    table = tool.main([cfg_path, ckpt, '--num-images', '4'])
     assert set(table) == {'train', 'dropout', 'bn'}
     assert set(table['train']) == {'semantic', 'depth'}  # learned only
     # batch statistics always move the outputs; dropout only if it exists

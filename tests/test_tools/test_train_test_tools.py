@@ -32,9 +32,6 @@ HEIGHT, WIDTH = 32, 48
 PROBE = 'tests.test_tools.dist_probe'
 JOINT_CKPT = 'phase0_semantic+depth+normal.pth'
 
-
-
-
 train_tool = load_tool('train.py')
 test_tool = load_tool('test.py')
 

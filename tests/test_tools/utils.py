@@ -6,7 +6,8 @@ from tests.test_engine.utils import REPO
 
 
 def load_tool(relpath: str):
-    """The module ``tools/{relpath}``, e.g. ``'analysis_tools/lhl_report.py'``."""
+    """The module ``tools/{relpath}``, e.g.
+    ``'analysis_tools/lhl_report.py'``."""
     name = 'mmhad_tools_' + relpath.replace('/', '_').replace('.py', '')
     spec = importlib.util.spec_from_file_location(
         name, osp.join(REPO, 'tools', relpath))

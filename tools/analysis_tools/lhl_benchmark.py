@@ -34,7 +34,8 @@ from mmhad.evaluation.continual_report import (  # noqa: E402
 SEQUENCES = {
     '3task': dict(
         configs={
-            'finetune': 'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
+            'finetune':
+            'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
             'lwf': 'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
             'ewc': 'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
             'had': 'configs/had/had_r18-d8_3phase_synthetic.py',
@@ -49,7 +50,8 @@ SEQUENCES = {
         orders=['semantic,depth,normal', 'normal,depth,semantic']),
     '6task': dict(
         configs={
-            'finetune': 'configs/baselines/finetune_r18-d8_6phase_synthetic.py',
+            'finetune':
+            'configs/baselines/finetune_r18-d8_6phase_synthetic.py',
             'lwf': 'configs/baselines/lwf_r18-d8_6phase_synthetic.py',
             'ewc': 'configs/baselines/ewc_r18-d8_6phase_synthetic.py',
             'had': 'configs/had/had_r18-d8_6phase_synthetic.py',
@@ -138,8 +140,9 @@ def run_one(args, method: str, order: List[str], seed: int) -> dict:
     if osp.exists(done):
         with open(done) as f:
             return json.load(f)
+    config = SEQUENCES[args.sequence]['configs'][method]
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
-           osp.join(REPO, SEQUENCES[args.sequence]['configs'][method]), '--work-dir', work_dir,
+           osp.join(REPO, config), '--work-dir', work_dir,
            '--cfg-options', *run_options(args, method, order, seed)]
     os.makedirs(work_dir, exist_ok=True)
     start = time.perf_counter()

@@ -36,7 +36,8 @@ from mmengine.runner import load_checkpoint  # noqa: E402
 from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from torch.nn.modules.batchnorm import _BatchNorm  # noqa: E402
 
-from mmhad.models.decode_heads import DenseRegressionHeadMixin  # noqa: E402
+from mmhad.models.decode_heads import (  # noqa: E402
+    DenseRegressionHeadMixin, NormalASPPHead)
 from mmhad.models.utils import channel_argmax, channel_cosine  # noqa: E402
 
 
@@ -74,13 +75,16 @@ def outputs(model, inputs, metas, mode: str) -> Dict[str, torch.Tensor]:
 
 
 def gap(head, ref: torch.Tensor, out: torch.Tensor) -> float:
-    if not isinstance(head, DenseRegressionHeadMixin):
-        return 100.0 * float((channel_argmax(ref) != channel_argmax(out))
-                             .float().mean())
-    if ref.shape[1] == 3 and head.pred_field == 'pred_normal_map':
+    """Mean change from ``ref`` to ``out`` (B, C, H, W) in the head's terms:
+    degrees for normals, % of pixels changing class for classification
+    heads, mean absolute difference for other regressions."""
+    if isinstance(head, NormalASPPHead):
         cos = channel_cosine(ref, out).clamp(-1, 1)
         return float(torch.rad2deg(torch.acos(cos)).mean())
-    return float((ref - out).abs().mean())
+    if isinstance(head, DenseRegressionHeadMixin):
+        return float((ref - out).abs().mean())
+    return 100.0 * float((channel_argmax(ref) != channel_argmax(out))
+                         .float().mean())
 
 
 def main(argv=None) -> Dict[str, Dict[str, float]]:

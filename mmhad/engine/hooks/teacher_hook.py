@@ -16,9 +16,9 @@ class TeacherHook(Hook):
     :class:`ContinualTrainLoop` after the phase's evaluation and before its
     phase checkpoint), the model is copied with
     :meth:`MultiTaskEncoderDecoder.snapshot` (eval mode, no gradients) and
-    attached with ``set_teacher``: it distils the next phase. The copy is not a submodule: it is not in
-    the optimizer, not wrapped by DDP, not switched to train mode, and it
-    lives on the model's device. Its weights are saved in every checkpoint
+    attached with ``set_teacher``: it distils the next phase. The copy is
+    not a submodule: it is not in the optimizer, not wrapped by DDP, not
+    switched to train mode, and it lives on the model's device. Its weights are saved in every checkpoint
     under ``'mmhad_teacher'`` and restored on ``--resume``, so a run resumed
     in the middle of phase k distils from the same teacher.
     """

@@ -64,9 +64,10 @@ class ContinualTrainLoop(BaseLoop):
     ``iter`` counts globally over all phases, so logging, checkpointing
     and ``--resume`` (also in the middle of a phase) behave as with
     ``IterBasedTrainLoop``; checkpoints also carry the RNG states, so a
-    resumed run repeats the interrupted one exactly (CPU, same seed). Because every phase optimises the same parameter
-    set (heads of future tasks get no gradient and stay untouched), the
-    optimizer state in a checkpoint always fits the rebuilt optimizer.
+    resumed run repeats the interrupted one exactly (CPU, same seed).
+    Because every phase optimises the same parameter set (heads of future
+    tasks get no gradient and stay untouched), the optimizer state in a
+    checkpoint always fits the rebuilt optimizer.
 
     Args:
         runner (Runner): The runner.
