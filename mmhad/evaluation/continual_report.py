@@ -8,7 +8,11 @@ dir::
      "phases": [{"phase": 0, "task": "semantic",
                  "metrics": {"semantic/mIoU": 40.1, ...}}, ...]}
 
-Metric keys are ``{task}/{name}``. After each phase the model is evaluated on
+Metric keys are ``{task}/{name}``; a name ``{metric}@{region}`` (e.g.
+``semantic/mIoU@rare``) is a diagnostic restricted to some pixels or classes
+(see :class:`MultiTaskMetric`). Diagnostics are shown in their own table and
+kept out of Δm, forgetting and ranks, so those stay comparable with runs that
+did not compute them. After each phase the model is evaluated on
 every task learned so far, so a phase's ``metrics`` hold the metrics of those
 tasks only. A joint (multi-task) run writes the same file with one phase.
 
@@ -162,6 +166,11 @@ def load_results(path_or_dir: Union[str, os.PathLike]) -> Results:
     return validate_results(data, source=path)
 
 
+def is_region_metric(key: str) -> bool:
+    """Whether ``key`` is a ``{task}/{metric}@{region}`` diagnostic."""
+    return '@' in key.split('/', 1)[-1]
+
+
 def metric_task(key: str) -> str:
     """Returns the task of metric key ``'{task}/{name}'``."""
     return key.split('/', 1)[0]
@@ -174,7 +183,8 @@ def is_lower_better(key: str, lower_is_better: Collection[str]) -> bool:
         key: Metric key ``'{task}/{name}'``.
         lower_is_better: Metric names (or full keys) where lower is better.
     """
-    return key.split('/', 1)[-1] in lower_is_better or key in lower_is_better
+    name = key.split('/', 1)[-1].split('@')[0]
+    return name in lower_is_better or key in lower_is_better
 
 
 def _phase_tasks(phase: Mapping[str, Any]) -> List[str]:
@@ -182,11 +192,13 @@ def _phase_tasks(phase: Mapping[str, Any]) -> List[str]:
     return [task] if isinstance(task, str) else list(task)
 
 
-def phase_task_matrix(results: Results) -> PhaseMatrix:
+def phase_task_matrix(results: Results, regions: bool = False) -> PhaseMatrix:
     """Builds the phases × metrics matrix of one run.
 
     Args:
         results: A validated results dict.
+        regions: Build it of the ``@region`` diagnostics instead of the
+            headline metrics.
 
     Returns:
         The :class:`PhaseMatrix`, NaN where a metric was not measured.
@@ -195,6 +207,8 @@ def phase_task_matrix(results: Results) -> PhaseMatrix:
     seen: Dict[str, List[str]] = {}
     for phase in phases:
         for key in phase['metrics']:
+            if is_region_metric(key) != regions:
+                continue
             keys = seen.setdefault(metric_task(key), [])
             if key not in keys:
                 keys.append(key)
@@ -212,12 +226,14 @@ def phase_task_matrix(results: Results) -> PhaseMatrix:
         values=values)
 
 
-def final_metrics(results: Results) -> Dict[str, float]:
-    """Returns the measured metrics of the last phase."""
+def final_metrics(results: Results,
+                  regions: bool = False) -> Dict[str, float]:
+    """Returns the measured headline (or, with ``regions``, ``@region``)
+    metrics of the last phase."""
     return {
         k: float(v)
         for k, v in results['phases'][-1]['metrics'].items()
-        if not _is_missing(v)
+        if not _is_missing(v) and is_region_metric(k) == regions
     }
 
 
@@ -434,6 +450,7 @@ def build_summary(runs: Mapping[str, Results],
                            for row in matrix.values],
             },
             'final': final_metrics(results),
+            'final_regions': final_metrics(results, regions=True),
             'best_before_final': best_before_final(results, lower_is_better),
             'forgetting': forgetting(results, lower_is_better),
             'avg_forgetting_pct': average_forgetting(results,
@@ -506,6 +523,12 @@ def render_markdown(summary: Mapping[str, Any]) -> str:
                 for task, v in run['avg_forgetting_pct'].items()]
         else:
             lines.append('No task learned before the final phase.')
+        if run.get('final_regions'):
+            lines += ['', '### Where HAD acts (final, @region diagnostics)',
+                      '']
+            lines += _table(['metric', 'final'],
+                            [[k, _fmt(v)]
+                             for k, v in run['final_regions'].items()])
         lines.append('')
     if summary['baseline'] is not None:
         lines += [f'## Delta_m vs {summary["baseline"]["name"]} (%, '

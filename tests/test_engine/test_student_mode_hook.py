@@ -42,7 +42,9 @@ def test_phase_zero_keeps_train_mode_except_old_heads():
 
 def test_later_phase_freezes_statistics_and_old_heads_dropout():
     model = build()
-    run_hook(StudentModeHook(norm_eval_from_phase=1), model, phase_idx=1)
+    run_hook(StudentModeHook(norm_eval_from_phase=1,
+                             train_active_head_norm=False),
+             model, phase_idx=1)
     assert not any(bn.training for bn in batch_norms(model))
     depth = model.decode_heads['depth']
     assert depth.training and depth.dropout.training  # new task: dropout
@@ -72,3 +74,25 @@ def test_switches_off():
     assert all(m.training for m in model.modules())
     with pytest.raises(ValueError, match='norm_eval_from_phase'):
         StudentModeHook(norm_eval_from_phase=-1)
+
+
+def test_new_head_keeps_normal_batch_norm():
+    """The head learned in this phase normalises with batch statistics and
+    updates its running ones; every other running statistic stays."""
+    model = build()
+    run_hook(StudentModeHook(norm_eval_from_phase=1), model, phase_idx=1)
+    depth_bns = batch_norms(model.decode_heads['depth'])
+    assert depth_bns and all(bn.training for bn in depth_bns)
+    others = [bn for bn in batch_norms(model) if id(bn) not in
+              {id(b) for b in depth_bns}]
+    assert others and not any(bn.training for bn in others)
+
+    before = {k: v.clone() for k, v in model.state_dict().items()
+              if 'running_mean' in k}
+    data = model.data_preprocessor(make_batch(), training=True)
+    losses = model(**data, mode='loss')
+    sum(v for k, v in losses.items() if 'loss' in k).backward()
+    after = model.state_dict()
+    changed = sorted(k for k in before if not torch.equal(before[k], after[k]))
+    assert changed  # the new head's statistics moved ...
+    assert all(k.startswith('decode_heads.depth.') for k in changed)  # only

@@ -39,5 +39,7 @@ val_dataloader = dict(
         test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='MultiTaskMetric')
+# region_metrics: also score where HAD acts (rare classes / depths, edge
+# bands; keys with '@', kept out of Δm and forgetting).
+val_evaluator = dict(type='MultiTaskMetric', region_metrics=True)
 test_evaluator = val_evaluator

@@ -30,7 +30,12 @@ class StudentModeHook(Hook):
       no dropout.
 
     Both apply to every continual method alike; heads of the current task
-    keep their dropout.
+    keep their dropout. With ``train_active_head_norm`` (default) the
+    batch-norm layers of the heads trained in this phase stay in train mode:
+    a head that joins in phase ``k`` still has the initial running statistics
+    (mean 0, variance 1), and freezing them would train it with no
+    normalisation at all. ``train_active_head_norm=False`` keeps the earlier
+    behaviour (every batch norm frozen), for comparison.
 
     Args:
         norm_eval_from_phase (int, optional): First phase (0-based) with
@@ -38,18 +43,23 @@ class StudentModeHook(Hook):
             Defaults to 1.
         old_heads_eval (bool): Put the old tasks' heads in eval mode.
             Defaults to True.
+        train_active_head_norm (bool): Keep the batch norms of the heads of
+            the phase's task(s) in train mode when the others are frozen.
+            Defaults to True.
     """
 
     priority = 'LOW'  # after hooks that change the model's tasks
 
     def __init__(self,
                  norm_eval_from_phase: Optional[int] = 1,
-                 old_heads_eval: bool = True) -> None:
+                 old_heads_eval: bool = True,
+                 train_active_head_norm: bool = True) -> None:
         if norm_eval_from_phase is not None and norm_eval_from_phase < 0:
             raise ValueError('norm_eval_from_phase must be >= 0 or None, got '
                              f'{norm_eval_from_phase}')
         self.norm_eval_from_phase = norm_eval_from_phase
         self.old_heads_eval = old_heads_eval
+        self.train_active_head_norm = train_active_head_norm
         self._phase_idx = 0
 
     def before_train_phase(self, runner, phase_idx: int, phase,
@@ -62,8 +72,12 @@ class StudentModeHook(Hook):
         model = model.module if is_model_wrapper(model) else model
         if (self.norm_eval_from_phase is not None
                 and self._phase_idx >= self.norm_eval_from_phase):
+            keep = set()
+            if self.train_active_head_norm:
+                keep = {id(m) for task in model.active_tasks
+                        for m in model.decode_heads[task].modules()}
             for module in model.modules():
-                if isinstance(module, _BatchNorm):
+                if isinstance(module, _BatchNorm) and id(module) not in keep:
                     module.eval()
         if self.old_heads_eval:
             for task in model.learned_tasks:

@@ -45,6 +45,7 @@ from torch import Tensor
 
 from mmseg.evaluation.metrics import IoUMetric
 from mmseg.registry import METRICS
+from . import region_stats as rs
 
 #: Task name -> (prediction key, ground-truth key) in a packed SegDataSample.
 TASK_KEYS: Dict[str, Tuple[str, str]] = OrderedDict(
@@ -61,6 +62,9 @@ TASK_KEYS: Dict[str, Tuple[str, str]] = OrderedDict(
 #: (``mIoU``, ``aAcc``, ``within_*``, ``F1``, ``IoU``) is higher-is-better.
 LOWER_IS_BETTER: Tuple[str, ...] = ('abs_err', 'rel_err', 'mean_angle',
                                     'median_angle')
+#: Tasks with ``@region`` metrics, and the key of their per-sample statistics.
+REGION_TASKS: Tuple[str, ...] = ('semantic', 'depth', 'normal')
+REGIONS_KEY = 'regions'
 
 
 def _field_data(sample: Union[dict, BaseDataElement],
@@ -120,6 +124,24 @@ class MultiTaskMetric(BaseMetric):
       ground truth is finite and not all-zero), in reflectance / shading
       units.
 
+    With ``region_metrics=True`` the metrics are also computed where HAD
+    claims to act (regions in :mod:`.region_stats`); their keys carry
+    ``@region``, which :mod:`mmhad.evaluation.continual_report` keeps out of
+    Δm, forgetting and ranks (they are diagnostics, not headline metrics):
+
+    * ``semantic/IoU@{class}``: IoU of every class in % (NaN when absent
+      from prediction and ground truth);
+    * ``semantic/mIoU@rare``: mean IoU of the rare classes, those whose
+      ground-truth pixel count over the set is below the median count of the
+      classes present;
+    * ``semantic/mIoU@boundary``, ``semantic/aAcc@boundary``: mIoU and pixel
+      accuracy over the band of label edges;
+    * ``depth/abs_err@edge``, ``depth/rel_err@edge``: depth errors over the
+      band of depth discontinuities; ``depth/abs_err@rare``,
+      ``depth/rel_err@rare``: over the rarest depth range;
+    * ``normal/mean_angle@edge``: mean angular error over the band of normal
+      discontinuities.
+
     All values are unrounded Python floats (tables in the log are rounded).
     Which keys are lower-is-better: :data:`LOWER_IS_BETTER` /
     :meth:`is_lower_better`.
@@ -144,6 +166,16 @@ class MultiTaskMetric(BaseMetric):
         collect_dir (str, optional): Shared directory for collecting results
             with ``collect_device='cpu'`` (see :class:`BaseMetric`).
             Defaults to None.
+        region_metrics (bool): Also score the ``@region`` metrics above.
+            Defaults to False.
+        boundary_ratio (float): Band width as a share of the image diagonal
+            (:func:`region_stats.band_width`). Defaults to 0.02.
+        depth_rel_jump (float): Relative depth jump of a depth edge.
+            Defaults to 0.1.
+        normal_edge_deg (float): Angle in degrees between neighbouring
+            normals that makes a normal edge. Defaults to 30.
+        rare_fraction (float): Share of the valid depth pixels that the rare
+            depth range holds at most. Defaults to 0.1.
     """
 
     TASKS: Tuple[str, ...] = tuple(TASK_KEYS)
@@ -156,7 +188,12 @@ class MultiTaskMetric(BaseMetric):
                  normal_thresholds: Sequence[float] = (11.25, 22.5, 30.0),
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
+                 collect_dir: Optional[str] = None,
+                 region_metrics: bool = False,
+                 boundary_ratio: float = 0.02,
+                 depth_rel_jump: float = 0.1,
+                 normal_edge_deg: float = 30.0,
+                 rare_fraction: float = 0.1) -> None:
         super().__init__(
             collect_device=collect_device,
             prefix=prefix,
@@ -175,6 +212,20 @@ class MultiTaskMetric(BaseMetric):
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
         self.normal_thresholds = tuple(float(t) for t in normal_thresholds)
+        for name, value, low in (('boundary_ratio', boundary_ratio, 0.0),
+                                 ('depth_rel_jump', depth_rel_jump, 0.0),
+                                 ('normal_edge_deg', normal_edge_deg, 0.0),
+                                 ('rare_fraction', rare_fraction, 0.0)):
+            if not value > low:
+                raise ValueError(f'{name} must be > {low}, got {value}')
+        if rare_fraction > 1:
+            raise ValueError(f'rare_fraction must be <= 1, got '
+                             f'{rare_fraction}')
+        self.region_metrics = region_metrics
+        self.boundary_ratio = boundary_ratio
+        self.depth_rel_jump = depth_rel_jump
+        self.normal_edge_deg = normal_edge_deg
+        self.rare_fraction = rare_fraction
 
     # ------------------------------------------------------------------ API
     @classmethod
@@ -190,7 +241,7 @@ class MultiTaskMetric(BaseMetric):
             bool: True for ``abs_err``, ``rel_err``, ``mean_angle`` and
             ``median_angle``; False otherwise.
         """
-        return key.rsplit('/', 1)[-1] in cls.LOWER_IS_BETTER
+        return key.rsplit('/', 1)[-1].split('@')[0] in cls.LOWER_IS_BETTER
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Turn each sample into the sufficient statistics of its tasks.
@@ -233,6 +284,9 @@ class MultiTaskMetric(BaseMetric):
                     continue
                 self._check_pair(task, pred, gt)
                 entry[task] = self._stats(task, pred, gt)
+                if self.region_metrics and task in REGION_TASKS:
+                    entry.setdefault(REGIONS_KEY, {})[task] = getattr(
+                        self, f'_{task}_region_stats')(pred, gt)
             self.results.append(entry)
 
     def _stats(self, task: str, pred: Tensor, gt: Tensor) -> Any:
@@ -280,6 +334,11 @@ class MultiTaskMetric(BaseMetric):
                 task_metrics = self._edge_metrics(stats)
             else:
                 task_metrics = self._abs_err_metrics(task, stats)
+            if self.region_metrics and task in REGION_TASKS:
+                regions = [r[REGIONS_KEY][task] for r in results
+                           if task in r.get(REGIONS_KEY, {})]
+                task_metrics.update(getattr(
+                    self, f'_{task}_region_metrics')(stats, regions))
             metrics.update(
                 (f'{task}/{name}', value)
                 for name, value in task_metrics.items())
@@ -502,6 +561,106 @@ class MultiTaskMetric(BaseMetric):
         self._log_summary(task, metrics,
                           valid_pixels=sum(s[2] for s in stats))
         return metrics
+
+    # ------------------------------------------------------- region metrics
+    def _band(self, edges: Tensor) -> Tensor:
+        return rs.dilate(edges, rs.band_width(*edges.shape,
+                                              self.boundary_ratio))
+
+    def _semantic_region_stats(self, pred: Tensor, gt: Tensor) -> np.ndarray:
+        """Per-class areas (4, C) over the band of label edges."""
+        label = gt.reshape(gt.shape[-2:])
+        band = self._band(rs.label_edges(label, self.ignore_index))
+        in_band = torch.where(band, label,
+                              torch.full_like(label, self.ignore_index))
+        return self._semantic_stats(pred.reshape(label.shape), in_band)
+
+    def _depth_region_stats(self, pred: Tensor,
+                            gt: Tensor) -> Dict[str, np.ndarray]:
+        """Error sums over the depth-edge band and per depth bin.
+
+        Returns:
+            dict: ``edge`` (sum |e|, sum |e| / gt, count) and ``bins``
+            (3, NUM_DEPTH_BINS): count, sum |e|, sum |e| / gt per bin.
+        """
+        g = gt.reshape(gt.shape[-2:]).double()
+        valid = torch.isfinite(g) & (g > 0)
+        abs_diff = (pred.reshape(g.shape).double() - g).abs()
+        band = self._band(rs.depth_edges(g, valid, self.depth_rel_jump))
+        sel = band & valid
+        edge = np.array([float(abs_diff[sel].sum()),
+                         float((abs_diff[sel] / g[sel]).sum()),
+                         float(sel.sum())])
+        ids = rs.depth_bin_ids(g[valid])
+        bins = torch.zeros((3, rs.NUM_DEPTH_BINS), dtype=torch.float64)
+        bins[0].index_add_(0, ids, torch.ones_like(g[valid]))
+        bins[1].index_add_(0, ids, abs_diff[valid])
+        bins[2].index_add_(0, ids, abs_diff[valid] / g[valid])
+        return dict(edge=edge, bins=bins.numpy())
+
+    def _normal_region_stats(self, pred: Tensor, gt: Tensor) -> np.ndarray:
+        """(sum of angular errors in degrees, count) over the edge band."""
+        g = gt.double()
+        valid = torch.isfinite(g).all(0) & (g != 0).any(0)
+        unit = g / g.norm(dim=0, keepdim=True).clamp_min(1e-12)
+        band = self._band(rs.normal_edges(unit, valid, self.normal_edge_deg))
+        errors = self._normal_errors(pred, torch.where(band, g, 0.0))
+        return np.array([float(errors.sum(dtype=np.float64)),
+                         float(errors.size)])
+
+    def _semantic_region_metrics(self, stats: List[np.ndarray],
+                                 regions: List[np.ndarray]
+                                 ) -> Dict[str, float]:
+        total = np.sum(np.stack(stats), axis=0).astype(np.float64)
+        inter, union, label_area = total[0], total[1], total[3]
+        with np.errstate(divide='ignore', invalid='ignore'):
+            iou = inter / union * 100  # NaN where the union is empty
+        classes = (self.dataset_meta or {}).get('classes')
+        if not classes or len(classes) != len(iou):
+            classes = [str(i) for i in range(len(iou))]
+        out: Dict[str, float] = OrderedDict(
+            (f'IoU@{name}', float(v)) for name, v in zip(classes, iou))
+        present = label_area > 0
+        # rare: ground-truth area below the median area of present classes
+        rare = present & (label_area < np.median(label_area[present])
+                          if present.any() else False)
+        out['mIoU@rare'] = (float(np.nanmean(iou[rare])) if
+                            np.isfinite(iou[rare]).any() else float('nan'))
+        band = np.sum(np.stack(regions), axis=0).astype(np.float64)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            band_iou = band[0] / band[1]
+        finite = np.isfinite(band_iou)
+        out['mIoU@boundary'] = (float(band_iou[finite].mean()) * 100
+                                if finite.any() else float('nan'))
+        labelled = band[3].sum()
+        out['aAcc@boundary'] = (float(band[0].sum() / labelled) * 100
+                                if labelled else float('nan'))
+        return out
+
+    def _depth_region_metrics(self, stats: List[Any],
+                              regions: List[Dict[str, np.ndarray]]
+                              ) -> Dict[str, float]:
+        nan = float('nan')
+        edge = np.sum([r['edge'] for r in regions], axis=0)
+        bins = np.sum([r['bins'] for r in regions], axis=0)
+        rare = rs.rare_bins(bins[0], self.rare_fraction)
+        count = bins[0][rare].sum()
+        return OrderedDict([
+            ('abs_err@edge', float(edge[0] / edge[2]) if edge[2] else nan),
+            ('rel_err@edge', float(edge[1] / edge[2]) if edge[2] else nan),
+            ('abs_err@rare', float(bins[1][rare].sum() / count) if count
+             else nan),
+            ('rel_err@rare', float(bins[2][rare].sum() / count) if count
+             else nan),
+        ])
+
+    def _normal_region_metrics(self, stats: List[Any],
+                               regions: List[np.ndarray]
+                               ) -> Dict[str, float]:
+        total, count = np.sum(regions, axis=0)
+        return OrderedDict(
+            [('mean_angle@edge',
+              float(total / count) if count else float('nan'))])
 
     @staticmethod
     def _log_summary(task: str,
