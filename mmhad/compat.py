@@ -20,19 +20,41 @@ problem and the condition under which it can be deleted.
    *Delete when*: mmseg stops importing ``mmcv.ops`` at module level, or a full
    mmcv wheel is installable for the pinned torch.
 
-2. Weights-only loading of mmengine checkpoints (:func:`patch_checkpoint_loading`).
+2. Weights-only loading on every checkpoint path (:func:`patch_checkpoint_loading`).
    *Problem*: torch>=2.6 defaults ``torch.load(weights_only=True)``.
    mmengine 0.10.7 saves its ``MessageHub`` state (``HistoryBuffer`` objects,
    numpy arrays and scalars) in every checkpoint and calls ``torch.load``
    without ``weights_only``, so ``--resume`` and ``load_from`` fail with
-   ``UnpicklingError: Weights only load failed``.
-   *Fix*: re-register mmengine's local-file checkpoint loader so that it
-   calls ``torch.load`` inside ``torch.serialization.safe_globals`` with an
-   explicit allow-list of the few classes mmengine writes. Weights-only
-   loading stays on, for mmengine loads only, and nothing else is allowed;
-   ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never touched.
-   *Delete when*: mmengine passes ``weights_only`` itself or registers its
-   own safe globals (mmengine > 0.10.7).
+   ``UnpicklingError: Weights only load failed``. Its URL schemes
+   (``http(s)://``, ``open-mmlab://``, ``torchvision://``, ``mmcls://``,
+   ``pavi://``, ``s3://``...) go through ``torch.hub.load_state_dict_from_url``
+   with ``weights_only=False``: full unpickling, i.e. code execution, of a
+   downloaded or hub-cached file. ``last_checkpoint`` may name any path or
+   URL, and ``--resume`` loads it.
+   *Fix*: every loader registered in mmengine's ``CheckpointLoader`` (the
+   path of ``load_from``, ``--resume``, ``init_cfg=dict(type='Pretrained')``
+   and ``tools/test.py``) is re-registered so that, while it runs, each
+   ``torch.load`` is :func:`mmhad.utils.checkpoint_io.safe_torch_load`:
+   weights-only with an explicit allow-list of the few classes mmengine
+   writes; anything else is refused naming the file. The runner's
+   ``find_latest_checkpoint`` accepts only files inside the work dir.
+   Weights-only stays on elsewhere; ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is
+   never touched.
+   *Delete when*: mmengine loads weights-only on every scheme and registers
+   its own safe globals (mmengine > 0.10.7 does neither).
+
+2b. Crash-safe writes (:func:`patch_checkpoint_saving`).
+   *Problem*: mmengine 0.10.7 writes checkpoints (``LocalBackend.put``) and
+   ``last_checkpoint`` in place, and ``CheckpointHook`` with
+   ``max_keep_ckpts`` deletes the oldest checkpoint *before* saving the new
+   one: a kill during a save leaves a torn file, ``last_checkpoint`` naming
+   a missing file, and nothing to resume from.
+   *Fix*: ``LocalBackend.put``/``put_text`` write through
+   :func:`mmhad.utils.checkpoint_io.atomic_write`;
+   ``CheckpointHook._save_checkpoint_with_step`` saves, then writes
+   ``last_checkpoint`` atomically, and only then removes checkpoints beyond
+   ``max_keep_ckpts``.
+   *Delete when*: mmengine writes atomically and deletes after saving.
 
 3. Distributed launch without GPUs (:func:`prepare_cpu_launch`).
    *Problem*: mmengine's ``init_dist`` calls ``torch.cuda.set_device``, its
@@ -45,11 +67,12 @@ problem and the condition under which it can be deleted.
    it does nothing: NCCL, device ids and SyncBN stay as configured.
    *Delete when*: mmengine's launcher supports CPU-only ``torchrun``.
 """
+import contextlib
 import importlib.machinery
 import importlib.util
 import sys
 import types
-from typing import Any, Callable, List
+from typing import Any, Callable, Iterator, List
 
 _APPLIED = False
 
@@ -135,25 +158,128 @@ def mmengine_safe_globals() -> List[Any]:
     ]
 
 
+original_torch_load: Callable[..., Any] = None  # set by patch_checkpoint_loading
+
+
+@contextlib.contextmanager
+def _weights_only_torch_load(name: str) -> Iterator[None]:
+    """While active, every ``torch.load`` is ``safe_torch_load``."""
+    import torch
+
+    from mmhad.utils.checkpoint_io import safe_torch_load
+
+    def forced(f: Any, map_location: Any = None, *args: Any,
+               **kwargs: Any) -> Any:
+        label = name if not isinstance(f, str) or '://' in name else f
+        return safe_torch_load(f, map_location, name=label)
+
+    previous, torch.load = torch.load, forced
+    try:
+        yield
+    finally:
+        torch.load = previous
+
+
+def _weights_only_loader(loader: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap one ``CheckpointLoader`` scheme loader."""
+    if getattr(loader, '_mmhad_weights_only', False):
+        return loader
+
+    def load(filename: str, *args: Any, **kwargs: Any) -> Any:
+        with _weights_only_torch_load(filename):
+            return loader(filename, *args, **kwargs)
+
+    load._mmhad_weights_only = True
+    load.__name__ = getattr(loader, '__name__', 'load')
+    return load
+
+
 def patch_checkpoint_loading() -> None:
-    """Make mmengine's local checkpoint loader allow-list its own classes."""
+    """Make every mmengine checkpoint scheme load weights-only (part 2)."""
     import os.path as osp
 
+    import mmengine.runner.runner as runner_module
     import torch
     from mmengine.runner.checkpoint import CheckpointLoader
 
-    if not hasattr(torch.serialization, 'safe_globals'):
-        return  # torch<2.4 loads full pickles by default; nothing to do.
+    from mmhad.utils import checkpoint_io
 
-    def load_from_local(filename: str, map_location: Any) -> Any:
+    global original_torch_load
+    if original_torch_load is None:
+        original_torch_load = torch.load
+    if not hasattr(torch.serialization, 'safe_globals'):
+        return  # torch<2.4 has no allow-list to extend.
+
+    def load_from_local(filename: str, map_location: Any = None) -> Any:
         filename = osp.expanduser(filename)
         if not osp.isfile(filename):
             raise FileNotFoundError(f'{filename} can not be found.')
-        with torch.serialization.safe_globals(mmengine_safe_globals()):
-            return torch.load(filename, map_location=map_location)
+        return checkpoint_io.safe_torch_load(filename, map_location)
 
-    CheckpointLoader.register_scheme(prefixes='', loader=load_from_local,
-                                     force=True)
+    for prefix, loader in list(CheckpointLoader._schemes.items()):
+        CheckpointLoader.register_scheme(
+            prefixes=prefix, force=True,
+            loader=load_from_local if prefix == '' else
+            _weights_only_loader(loader))
+    runner_module.find_latest_checkpoint = \
+        checkpoint_io.find_latest_checkpoint
+
+
+def _save_checkpoint_with_step(self: Any, runner: Any, step: int,
+                               meta: Any) -> None:
+    """``CheckpointHook._save_checkpoint_with_step`` that deletes old
+    checkpoints only after the new one and ``last_checkpoint`` are
+    complete (part 2b)."""
+    import os.path as osp
+
+    from mmengine.dist import is_main_process
+
+    from mmhad.utils.checkpoint_io import atomic_write
+    stale = []
+    if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
+                                        self.keep_ckpt_ids[-1] == step):
+        self.keep_ckpt_ids.append(step)
+        while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
+            stale.append(self.keep_ckpt_ids.popleft())
+        runner.message_hub.update_info('keep_ckpt_ids',
+                                       list(self.keep_ckpt_ids))
+    ckpt_filename = self.filename_tmpl.format(step)
+    self.last_ckpt = self.file_backend.join_path(self.out_dir, ckpt_filename)
+    runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+    runner.save_checkpoint(
+        self.out_dir, ckpt_filename, self.file_client_args,
+        save_optimizer=self.save_optimizer,
+        save_param_scheduler=self.save_param_scheduler, meta=meta,
+        by_epoch=self.by_epoch, backend_args=self.backend_args, **self.args)
+    if not is_main_process():
+        return
+    atomic_write(osp.join(runner.work_dir, 'last_checkpoint'),
+                 str(self.last_ckpt))
+    for old in stale:
+        path = self.file_backend.join_path(self.out_dir,
+                                           self.filename_tmpl.format(old))
+        if self.file_backend.isfile(path):
+            self.file_backend.remove(path)
+        elif self.file_backend.isdir(path):  # deepspeed saves folders
+            self.file_backend.rmtree(path)
+
+
+def patch_checkpoint_saving() -> None:
+    """Atomic local writes; delete old checkpoints after saving (part 2b)."""
+    from mmengine.fileio.backends.local_backend import LocalBackend
+    from mmengine.hooks import CheckpointHook
+
+    from mmhad.utils.checkpoint_io import atomic_write
+
+    def put(self: Any, obj: bytes, filepath: Any) -> None:
+        atomic_write(filepath, obj)
+
+    def put_text(self: Any, obj: str, filepath: Any,
+                 encoding: str = 'utf-8') -> None:
+        atomic_write(filepath, obj, encoding=encoding)
+
+    LocalBackend.put, LocalBackend.put_text = put, put_text
+    CheckpointHook._save_checkpoint_with_step = _save_checkpoint_with_step
 
 
 def _sync_bn_to_bn(node: Any) -> int:
@@ -210,4 +336,5 @@ def apply() -> None:
         return
     install_mmcv_ext_stub()
     patch_checkpoint_loading()
+    patch_checkpoint_saving()
     _APPLIED = True

@@ -17,6 +17,7 @@ from mmengine.runner.loops import _InfiniteDataloaderIterator
 from mmseg.registry import DATASETS, LOOPS
 
 from mmhad.evaluation.continual_report import build_summary, render_markdown
+from mmhad.utils.checkpoint_io import atomic_write
 from .phase_plan import Phase, epoch_iters, merge_overrides, plan_phases
 
 RESULTS_KEY = 'continual_results'
@@ -294,7 +295,6 @@ class ContinualTrainLoop(BaseLoop):
             method=self.method,
             phases=sorted(results, key=lambda r: r['phase']))
         path = osp.join(self.runner.work_dir, RESULTS_FILE)
-        with open(path, 'w') as f:
-            json.dump(payload, f, indent=2)
+        atomic_write(path, json.dumps(payload, indent=2))
         print_log('\n' + render_markdown(build_summary({'run': payload})),
                   logger='current')
