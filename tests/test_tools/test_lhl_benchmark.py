@@ -31,8 +31,13 @@ def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
         open(osp.join(work, 'had_s-d-n_seed3', 'continual_results.json')))
     assert [p['iter'] for p in results['phases']] == [1, 2, 3]
 
-    rows = {line.split('|')[1].strip(): line for line in text.splitlines()
+    main_table, regions = text.split('Where HAD acts', 1)
+    rows = {line.split('|')[1].strip(): line
+            for line in main_table.splitlines()
             if line.startswith('| finetune') or line.startswith('| had')}
+    # the diagnostics table and the paired difference follow the main one
+    assert 'semantic/mIoU@rare' in regions.splitlines()[2]
+    assert '| had − finetune | 1 |' in regions
     assert set(rows) == {'finetune', 'had'}
     cells = [c.strip() for c in rows['finetune'].split('|')[1:-1]]
     summary = json.load(open(osp.join(work, 'benchmark.json')))[0]

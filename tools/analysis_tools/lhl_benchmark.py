@@ -45,6 +45,10 @@ SEQUENCES = {
             'configs/had/ablations/had-no-sg_r18-d8_3phase_synthetic.py',
             'had-arith-mean':
             'configs/had/ablations/had-arith-mean_r18-d8_3phase_synthetic.py',
+            'had-paper':
+            'configs/had/ablations/had-paper_r18-d8_3phase_synthetic.py',
+            'had-release':
+            'configs/had/ablations/had-release_r18-d8_3phase_synthetic.py',
             'joint': 'configs/joint/joint_r18-d8_synthetic.py',
         },
         orders=['semantic,depth,normal', 'normal,depth,semantic']),
@@ -57,6 +61,15 @@ SEQUENCES = {
             'had': 'configs/had/had_r18-d8_6phase_synthetic.py',
         },
         orders=['semantic,depth,normal,edge,albedo,shading']),
+}
+#: Configs of the methods under a protocol other than mmhad's (``--protocol``).
+PROTOCOLS = {
+    'paper': {
+        '3task': {
+            m: f'configs/protocols/{m}_r18-d8_3phase_synthetic_paper-protocol.py'
+            for m in ('finetune', 'lwf', 'had', 'had-paper')
+        }
+    }
 }
 METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})
 DEFAULT_METHODS = ('finetune', 'lwf', 'ewc', 'had', 'had-no-db', 'had-no-sg',
@@ -74,6 +87,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--methods', nargs='+', default=None, choices=METHODS,
                    help='default: all of the sequence\'s methods among '
                    f'{", ".join(DEFAULT_METHODS)}')
+    p.add_argument('--protocol', default='mmhad',
+                   choices=['mmhad', *sorted(PROTOCOLS)],
+                   help='training protocol (configs/_base_/protocols/)')
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     p.add_argument('--orders', nargs='+', default=None,
                    help='comma-separated task orders (default: the '
@@ -93,10 +109,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.methods is None:
         args.methods = [m for m in DEFAULT_METHODS
                         if m in sequence['configs']]
-    missing = sorted(set(args.methods) - set(sequence['configs']))
+    args.configs = dict(sequence['configs'])
+    if args.protocol != 'mmhad':
+        args.configs = PROTOCOLS[args.protocol].get(args.sequence, {})
+    missing = sorted(set(args.methods) - set(args.configs))
     if missing:
-        p.error(f'--methods {missing} have no {args.sequence} config; '
-                f'choose from {sorted(sequence["configs"])}')
+        p.error(f'--methods {missing} have no {args.sequence} config under '
+                f'the {args.protocol} protocol; choose from '
+                f'{sorted(args.configs)}')
     args.orders = args.orders or list(sequence['orders'])
     num_phases = len(sequence['orders'][0].split(','))
     for order in args.orders:
@@ -131,16 +151,32 @@ def run_options(args, method: str, order: List[str], seed: int) -> List[str]:
     return opts + list(args.cfg_options)
 
 
+def _git_commit() -> Optional[str]:
+    """Commit of the code that ran (``+dirty`` with local changes)."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=REPO,
+                              capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '-uno'],
+                               cwd=REPO, capture_output=True, text=True,
+                               check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head + ('+dirty' if dirty else '')
+
+
 def run_one(args, method: str, order: List[str], seed: int) -> dict:
     """Train one configuration unless its results exist; return its record."""
     tag = 'any' if method in ORDER_INDEPENDENT else '-'.join(
         t[0] for t in order)
-    work_dir = osp.join(args.work_dir, f'{method}_{tag}_seed{seed}')
+    protocol = '' if args.protocol == 'mmhad' else f'_{args.protocol}'
+    work_dir = osp.join(args.work_dir,
+                        f'{method}{protocol}_{tag}_seed{seed}')
     done = osp.join(work_dir, 'benchmark_run.json')
     if osp.exists(done):
         with open(done) as f:
             return json.load(f)
-    config = SEQUENCES[args.sequence]['configs'][method]
+    config = args.configs[method]
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
            osp.join(REPO, config), '--work-dir', work_dir,
            '--cfg-options', *run_options(args, method, order, seed)]
@@ -153,7 +189,10 @@ def run_one(args, method: str, order: List[str], seed: int) -> dict:
         raise RuntimeError(f'{method} seed {seed} failed (exit '
                            f'{proc.returncode}); see {log.name}')
     record = dict(method=method, order=order, seed=seed, work_dir=work_dir,
-                  seconds=time.perf_counter() - start, command=cmd)
+                  protocol=args.protocol,
+                  seconds=time.perf_counter() - start, command=cmd,
+                  commit=_git_commit(),
+                  omp_num_threads=os.environ.get('OMP_NUM_THREADS'))
     with open(done, 'w') as f:
         json.dump(record, f, indent=2)
     return record
@@ -191,17 +230,59 @@ def summarise(records: List[dict], order: List[str]) -> dict:
                 float(np.mean(list(average_forgetting(res).values()) or
                               [0.0])) for res in per_seed.values()
             ]
+        row['regions'] = {}
+        for res in per_seed.values():
+            for k, v in final_metrics(res, regions=True).items():
+                if '/IoU@' not in k:  # per-class IoUs: see the run's report
+                    row['regions'].setdefault(k, []).append(v)
         rows[method] = row
     seeds = sorted({r['seed'] for r in records})
     ranks = [mean_rank({m: results[m][s] for m in results if s in results[m]})
              for s in seeds]
     for method in rows:
         rows[method]['rank'] = [r[method] for r in ranks if method in r]
-    return dict(order=order, keys=keys, rows=rows)
+    return dict(order=order, keys=keys, rows=rows,
+                paired=paired_differences(results))
+
+
+def mean_ci95(values: Sequence[float]) -> Dict[str, float]:
+    """Mean and two-sided 95 % t confidence interval of ``values``."""
+    from scipy import stats
+    values = np.asarray(values, dtype=float)
+    n, mean = len(values), float(values.mean())
+    if n < 2:
+        return dict(n=n, mean=mean, low=float('nan'), high=float('nan'))
+    half = float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+    return dict(n=n, mean=mean, low=mean - half, high=mean + half)
+
+
+def paired_differences(results: Dict[str, Dict[int, dict]]) -> List[dict]:
+    """Δm of every HAD variant minus LwF's and fine-tuning's, paired by
+    seed (fine-tuning's own Δm is 0), with 95 % t intervals."""
+    out = []
+    if BASELINE not in results:
+        return out
+    base = results[BASELINE]
+    for method in sorted(m for m in results if m.startswith('had')):
+        for other in ('lwf', BASELINE):
+            if other not in results:
+                continue
+            diffs = []
+            for seed, res in results[method].items():
+                if seed not in base or seed not in results[other]:
+                    continue
+                ref = (0.0 if other == BASELINE else
+                       delta_m(results[other][seed], base[seed]))
+                diffs.append(delta_m(res, base[seed]) - ref)
+            if diffs:
+                out.append(dict(method=method, against=other,
+                                diffs=diffs, **mean_ci95(diffs)))
+    return out
 
 
 def render(summaries: List[dict], args, command: str) -> str:
-    lines = [f'# LHL benchmark on the synthetic scenes ({args.sequence})', '',
+    lines = [f'# LHL benchmark on the synthetic scenes ({args.sequence}, '
+             f'{args.protocol} protocol)', '',
              f'Command: `{command}`', '',
              f'Seeds: {args.seeds}. Entries are mean ± std over seeds; '
              'Δm is against fine-tuning of the same seed (higher is better); '
@@ -224,6 +305,30 @@ def render(summaries: List[dict], args, command: str) -> str:
             cells.append(f'{np.mean(row["seconds"]):.0f}')
             lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
         lines.append('')
+        region_keys = sorted({k for row in s['rows'].values()
+                              for k in row.get('regions', {})})
+        if region_keys:
+            lines += ['Where HAD acts (final `@region` diagnostics, not in '
+                      'Δm):', '',
+                      '| method | ' + ' | '.join(region_keys) + ' |',
+                      '|---' * (len(region_keys) + 1) + '|']
+            for method, row in s['rows'].items():
+                cells = [mean_std(row['regions'][k])
+                         if row['regions'].get(k) else '-'
+                         for k in region_keys]
+                lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+            lines.append('')
+        if s.get('paired'):
+            lines += ['Paired Δm differences over seeds (percentage points, '
+                      '95 % t interval):', '',
+                      '| difference | seeds | mean | 95 % CI |',
+                      '|---|---|---|---|']
+            for d in s['paired']:
+                lines.append(
+                    f'| {d["method"]} − {d["against"]} | {d["n"]} | '
+                    f'{d["mean"]:+.2f} | [{d["low"]:+.2f}, '
+                    f'{d["high"]:+.2f}] |')
+            lines.append('')
     return '\n'.join(lines)
 
 
