@@ -42,6 +42,21 @@ Conventions:
   the lamp is close (on about 12 % of the pixels), which is why the image
   saturates there.
 
+Class profiles (``class_profile``, :data:`CLASS_PROFILES`): ``'standard'``
+(the default) draws up to 4 boxes, 3 spheres and 3 cylinders per room and
+gives, at 48x64 (480 train images, seed 0), floor 10.1 %, wall 44.2 %,
+ceiling 2.5 %, box 21.4 %, sphere 5.3 % and cylinder 10.5 % of the pixels.
+``'long_tail'``
+imitates NYUv2's skewed 13-class distribution (a few classes cover most
+pixels, many about 1 %): 1-2 smaller boxes, 0-1 small spheres, 0-1 thin
+cylinders and a pitch of -18..4 degrees give floor 14.0 %, wall 66.4 %,
+ceiling 3.9 %, box 9.3 %, sphere 1.3 % and cylinder 0.7 % (the rest are
+ignored boundary pixels), with spheres and cylinders still in about a third
+of the images.
+A profile changes only sampling ranges, so ``'standard'`` makes exactly the
+random draws of generator 1.1.0. ``docs/data_contract.md`` has the command
+and the val shares.
+
 Randomness: image ``i`` of split ``s`` uses
 ``np.random.default_rng([seed, SPLITS.index(s), i])``, so the output depends
 only on ``(seed, split, index)``, never on the number of workers.
@@ -54,6 +69,7 @@ import multiprocessing
 import re
 import time
 import warnings
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -63,7 +79,9 @@ import numpy as np
 GENERATOR_NAME = 'mmhad.datasets.synthetic_scenes'
 #: 1.1.0 adds the ``edge``, ``albedo`` and ``shading`` folders; the files of
 #: 1.0.0 (image, label, depth, normal) are byte-identical for the same seed.
-GENERATOR_VERSION = '1.1.0'
+#: 1.2.0 adds the ``class_profile`` option (and meta key); the default
+#: ``'standard'`` profile writes files byte-identical to 1.1.0.
+GENERATOR_VERSION = '1.2.0'
 
 #: Semantic classes, indexed by label id.
 SYNTHETIC_CLASSES: Tuple[str, ...] = ('floor', 'wall', 'ceiling', 'box',
@@ -104,6 +122,48 @@ _WALL_CLEARANCE = 0.4  # metres, gap between camera and walls
 _LIGHT_DROP = 0.4
 
 
+@dataclass(frozen=True)
+class ClassProfile:
+    """Scene-sampling ranges that set the class pixel frequencies.
+
+    Every ``(low, high)`` pair is the range of one uniform draw (integers
+    inclusive for ``num_objects``). A profile only changes ranges, never the
+    order or number of the random draws of one object, so the
+    ``'standard'`` profile reproduces the scenes of generator 1.1.0 exactly.
+
+    Attributes:
+        num_objects (dict): Inclusive ``(low, high)`` object count per kind,
+            sampled in the order box, sphere, cylinder.
+        pitch_deg (tuple): Camera pitch range in degrees (> 0 looks up).
+        box_half_xy (tuple): Range of each horizontal box half-size (m).
+        box_height (tuple): Box height range (m).
+        sphere_radius (tuple): Sphere radius range (m).
+        cylinder_radius (tuple): Cylinder radius range (m).
+        cylinder_height (tuple): Cylinder height range (m).
+    """
+
+    num_objects: Dict[str, Tuple[int, int]]
+    pitch_deg: Tuple[float, float] = (-25.0, 3.0)
+    box_half_xy: Tuple[float, float] = (0.2, 0.7)
+    box_height: Tuple[float, float] = (0.3, 1.5)
+    sphere_radius: Tuple[float, float] = (0.15, 0.5)
+    cylinder_radius: Tuple[float, float] = (0.1, 0.4)
+    cylinder_height: Tuple[float, float] = (0.4, 2.0)
+
+
+#: Class profiles by name (see the module docstring for measured shares).
+CLASS_PROFILES: Dict[str, ClassProfile] = {
+    'standard': ClassProfile(num_objects=dict(_NUM_OBJECTS)),
+    'long_tail': ClassProfile(
+        num_objects={'box': (1, 2), 'sphere': (0, 1), 'cylinder': (0, 1)},
+        pitch_deg=(-18.0, 4.0),
+        box_half_xy=(0.2, 0.5), box_height=(0.3, 1.2),
+        sphere_radius=(0.2, 0.4),
+        cylinder_radius=(0.07, 0.15), cylinder_height=(0.5, 1.2)),
+}
+DEFAULT_CLASS_PROFILE = 'standard'
+
+
 # --------------------------------------------------------------------------
 # argument checks
 # --------------------------------------------------------------------------
@@ -127,6 +187,15 @@ def _check_hfov(hfov_deg: float) -> float:
         raise ValueError('hfov_deg must be a number of degrees in (10, 150), '
                          f'got {hfov_deg}')
     return float(hfov_deg)
+
+
+def _check_class_profile(class_profile: str) -> ClassProfile:
+    """Return the :class:`ClassProfile` named ``class_profile``, else raise."""
+    if not isinstance(class_profile, str) or \
+            class_profile not in CLASS_PROFILES:
+        raise ValueError(f'class_profile must be one of '
+                         f'{tuple(CLASS_PROFILES)}, got {class_profile!r}')
+    return CLASS_PROFILES[class_profile]
 
 
 def _as_generator(seed: SeedLike) -> np.random.Generator:
@@ -332,25 +401,27 @@ _KIND_LABEL = {'box': BOX, 'sphere': SPHERE, 'cylinder': CYLINDER}
 # scene sampling
 # --------------------------------------------------------------------------
 def _sample_object(rng: np.random.Generator, kind: str, room: np.ndarray,
-                   cam_pos: np.ndarray, heading: float,
-                   hfov: float) -> Optional[dict]:
+                   cam_pos: np.ndarray, heading: float, hfov: float,
+                   profile: ClassProfile) -> Optional[dict]:
     """Sample one object clear of the walls and of the camera.
 
     Three objects in four are placed in front of the camera so that most
-    images show some. Returns ``None`` when no free spot is found.
+    images show some. Sizes come from ``profile``. Returns ``None`` when no
+    free spot is found.
     """
     if kind == 'box':
-        half_xy = rng.uniform(0.2, 0.7, size=2)
-        height = rng.uniform(0.3, 1.5)
+        half_xy = rng.uniform(*profile.box_half_xy, size=2)
+        height = rng.uniform(*profile.box_height)
         obj = dict(half=np.array([*half_xy, height / 2]),
                    yaw=rng.uniform(0.0, math.pi / 2))
         footprint = float(np.hypot(*half_xy))
     elif kind == 'sphere':
-        obj = dict(radius=rng.uniform(0.15, 0.5))
+        obj = dict(radius=rng.uniform(*profile.sphere_radius))
         on_floor = rng.random() < 0.5
         footprint = obj['radius']
     else:
-        obj = dict(radius=rng.uniform(0.1, 0.4), height=rng.uniform(0.4, 2.0))
+        obj = dict(radius=rng.uniform(*profile.cylinder_radius),
+                   height=rng.uniform(*profile.cylinder_height))
         footprint = obj['radius']
     obj.update(kind=kind, colour_gain=rng.uniform(0.85, 1.15, size=3))
     for _ in range(20):
@@ -413,13 +484,17 @@ def _sample_heading(rng: np.random.Generator, room: np.ndarray,
     return float(headings[good[0] if len(good) else int(np.argmax(free))])
 
 
-def sample_scene(rng: np.random.Generator, hfov_deg: float = 60.0) -> dict:
+def sample_scene(rng: np.random.Generator, hfov_deg: float = 60.0,
+                 class_profile: str = DEFAULT_CLASS_PROFILE) -> dict:
     """Sample the geometry, camera pose, light and textures of one scene.
 
     Args:
         rng (np.random.Generator): Source of randomness (advanced in place).
         hfov_deg (float): Horizontal field of view in degrees, used to put
             most objects in view.
+        class_profile (str): Name in :data:`CLASS_PROFILES`: ``'standard'``
+            (the default, scenes of generator 1.1.0) or ``'long_tail'``
+            (wall and floor cover most pixels, spheres and cylinders rare).
 
     Returns:
         dict: ``room_size`` (3,) m, ``cam_position`` (3,) m,
@@ -427,6 +502,7 @@ def sample_scene(rng: np.random.Generator, hfov_deg: float = 60.0) -> dict:
         ``light_position`` (3,) m, ``light_intensity``, ``ambient`` and
         ``textures`` (one dict per class).
     """
+    profile = _check_class_profile(class_profile)
     room = np.array([rng.uniform(4.0, 8.0), rng.uniform(4.0, 8.0),
                      rng.uniform(2.5, 3.2)])
     cam_pos = np.array([
@@ -436,13 +512,15 @@ def sample_scene(rng: np.random.Generator, hfov_deg: float = 60.0) -> dict:
     heading = _sample_heading(rng, room, cam_pos)
     # yaw 0 looks along world +y, i.e. heading pi / 2
     rot = camera_to_world(heading - math.pi / 2,
-                          math.radians(rng.uniform(-25.0, 3.0)),
+                          math.radians(rng.uniform(*profile.pitch_deg)),
                           math.radians(rng.uniform(-3.0, 3.0)))
     hfov = math.radians(hfov_deg)
     objects: List[dict] = []
-    for kind, (low, high) in _NUM_OBJECTS.items():
+    for kind in _NUM_OBJECTS:
+        low, high = profile.num_objects[kind]
         for _ in range(rng.integers(low, high + 1)):
-            obj = _sample_object(rng, kind, room, cam_pos, heading, hfov)
+            obj = _sample_object(rng, kind, room, cam_pos, heading, hfov,
+                                 profile)
             if obj is not None:
                 objects.append(obj)
     light = np.array([rng.uniform(0.5, room[0] - 0.5),
@@ -617,7 +695,9 @@ def occlusion_edges(depth: np.ndarray, surface: np.ndarray,
 
 
 def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
-                 hfov_deg: float = 60.0) -> Dict[str, np.ndarray]:
+                 hfov_deg: float = 60.0,
+                 class_profile: str = DEFAULT_CLASS_PROFILE
+                 ) -> Dict[str, np.ndarray]:
     """Sample and ray-cast one synthetic scene.
 
     Args:
@@ -627,6 +707,8 @@ def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
         height (int): Image height H in pixels (>= 8).
         width (int): Image width W in pixels (>= 8).
         hfov_deg (float): Horizontal field of view in degrees.
+        class_profile (str): Class-frequency profile, a name in
+            :data:`CLASS_PROFILES` (see :func:`sample_scene`).
 
     Returns:
         dict: ``image`` (H, W, 3) float32 RGB in [0, 1]; ``label`` (H, W)
@@ -645,8 +727,9 @@ def render_scene(seed: SeedLike, height: int = 96, width: int = 128,
     height = _check_int('height', height, MIN_IMAGE_SIZE)
     width = _check_int('width', width, MIN_IMAGE_SIZE)
     hfov_deg = _check_hfov(hfov_deg)
+    _check_class_profile(class_profile)
     rng = _as_generator(seed)
-    scene = sample_scene(rng, hfov_deg)
+    scene = sample_scene(rng, hfov_deg, class_profile)
     intrinsics = camera_intrinsics(height, width, hfov_deg)
     rot = scene['cam_to_world']
     hits = _cast(scene, rot @ pixel_rays(intrinsics, height, width))
@@ -706,8 +789,8 @@ def scene_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 
 def _render_and_save(task: Tuple[str, int], out_dir: Path, seed: int,
-                     height: int, width: int,
-                     hfov_deg: float) -> Tuple[str, np.ndarray, int, int]:
+                     height: int, width: int, hfov_deg: float,
+                     class_profile: str) -> Tuple[str, np.ndarray, int, int]:
     """Render one image and write one ``.npy`` file per folder.
 
     Returns:
@@ -716,7 +799,7 @@ def _render_and_save(task: Tuple[str, int], out_dir: Path, seed: int,
     """
     split, index = task
     sample = render_scene(scene_rng(seed, split, index), height, width,
-                          hfov_deg)
+                          hfov_deg, class_profile)
     for folder in FOLDERS:
         np.save(out_dir / split / folder / f'{index}.npy', sample[folder])
     label = sample['label'].astype(np.int64)
@@ -758,11 +841,13 @@ def _prepare_output(out_dir: Path) -> int:
 
 
 def _meta(counts: Dict[str, int], stats: Dict[str, dict], seed: int,
-          height: int, width: int, hfov_deg: float) -> dict:
+          height: int, width: int, hfov_deg: float,
+          class_profile: str) -> dict:
     """Content of ``meta.json`` (deterministic: no times or paths)."""
     return dict(
         generator=GENERATOR_NAME, generator_version=GENERATOR_VERSION,
         seed=seed, height=height, width=width, hfov_deg=hfov_deg,
+        class_profile=class_profile,
         intrinsics=camera_intrinsics(height, width, hfov_deg).tolist(),
         classes=list(SYNTHETIC_CLASSES),
         palette=[list(c) for c in SYNTHETIC_PALETTE],
@@ -793,7 +878,8 @@ def _meta(counts: Dict[str, int], stats: Dict[str, dict], seed: int,
 def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
                      num_val: int = 120, height: int = 96, width: int = 128,
                      seed: int = 0, workers: int = 1,
-                     hfov_deg: float = 60.0) -> dict:
+                     hfov_deg: float = 60.0,
+                     class_profile: str = DEFAULT_CLASS_PROFILE) -> dict:
     """Render train and val scenes into the NYUv2 MTAN ``.npy`` layout.
 
     Writes ``{out_dir}/{train,val}/{folder}/{i}.npy`` for every folder of
@@ -811,6 +897,9 @@ def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
         workers (int): Worker processes (>= 1); the output is identical for
             any value.
         hfov_deg (float): Horizontal field of view in degrees.
+        class_profile (str): Class-frequency profile, a name in
+            :data:`CLASS_PROFILES`; ``'standard'`` (default) or
+            ``'long_tail'``. Written to ``meta.json``.
 
     Returns:
         dict: ``out_dir``, ``num_images`` per split, ``files_written``,
@@ -825,13 +914,15 @@ def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
     seed = _check_int('seed', seed, 0)
     workers = _check_int('workers', workers, 1)
     hfov_deg = _check_hfov(hfov_deg)
+    _check_class_profile(class_profile)
     out_dir = Path(out_dir)
 
     start = time.perf_counter()
     removed = _prepare_output(out_dir)
     tasks = [(s, i) for s in SPLITS for i in range(counts[s])]
     job = partial(_render_and_save, out_dir=out_dir, seed=seed,
-                  height=height, width=width, hfov_deg=hfov_deg)
+                  height=height, width=width, hfov_deg=hfov_deg,
+                  class_profile=class_profile)
     if workers == 1:
         results = [job(task) for task in tasks]
     else:
@@ -851,7 +942,8 @@ def generate_dataset(out_dir: Union[str, Path], num_train: int = 480,
     for s in SPLITS:
         stats[s]['class_pixels'] = dict(
             zip(SYNTHETIC_CLASSES, stats[s]['class_pixels'].tolist()))
-    meta = _meta(counts, stats, seed, height, width, hfov_deg)
+    meta = _meta(counts, stats, seed, height, width, hfov_deg,
+                 class_profile)
     with open(out_dir / 'meta.json', 'w') as f:
         json.dump(meta, f, indent=2)
         f.write('\n')

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmhad.datasets.synthetic_scenes import (CEILING, EDGE_REL_JUMP, FLOOR,
+from mmhad.datasets.synthetic_scenes import (BOX, CEILING, CLASS_PROFILES,
+                                             CYLINDER, EDGE_REL_JUMP, FLOOR,
                                              FOLDERS, GENERATOR_VERSION,
-                                             SYNTHETIC_CLASSES,
+                                             SPHERE, SYNTHETIC_CLASSES,
                                              SYNTHETIC_PALETTE, TASK_FOLDERS,
                                              WALL, generate_dataset,
                                              occlusion_edges, render_scene,
@@ -142,6 +143,9 @@ def test_determinism():
     (dict(height=32.0), TypeError, 'height'),
     (dict(hfov_deg=0), ValueError, 'hfov_deg'),
     (dict(seed=-1), ValueError, 'seed'),
+    (dict(class_profile='longtail'), ValueError,
+     r"class_profile must be one of \('standard', 'long_tail'\), "
+     r"got 'longtail'"),
 ])
 def test_render_bad_arguments(kwargs, error, match):
     args = dict(seed=0, height=16, width=16)
@@ -156,6 +160,8 @@ def test_render_bad_arguments(kwargs, error, match):
     (dict(workers=0), ValueError, 'workers'),
     (dict(seed=-2), ValueError, 'seed'),
     (dict(height=4), ValueError, 'height'),
+    (dict(class_profile=None), ValueError,
+     r"one of \('standard', 'long_tail'\), got None"),
 ])
 def test_generate_bad_arguments(tmp_path, kwargs, error, match):
     args = dict(num_train=1, num_val=1, height=16, width=16)
@@ -220,7 +226,8 @@ def test_generate_dataset_layout(tmp_path):
     assert meta['classes'] == list(SYNTHETIC_CLASSES)
     assert meta['palette'] == [list(c) for c in SYNTHETIC_PALETTE]
     assert meta['seed'] == 1
-    assert meta['generator_version'] == GENERATOR_VERSION == '1.1.0'
+    assert meta['generator_version'] == GENERATOR_VERSION == '1.2.0'
+    assert meta['class_profile'] == 'standard'
     assert meta['tasks'] == dict(semantic='label', depth='depth',
                                  normal='normal', edge='edge',
                                  albedo='albedo', shading='shading')
@@ -269,6 +276,97 @@ def test_cli(tmp_path):
     label = np.load(out / 'val' / 'label' / '1.npy')
     expected = render_scene(scene_rng(0, 'val', 1), 24, 32)['label']
     assert np.array_equal(label, expected)
+
+
+def test_default_class_profile_is_unchanged(tmp_path):
+    """The default profile makes the RNG draws of generator 1.1.0: omitting
+    ``class_profile`` and naming ``'standard'`` give the same bytes, and the
+    class pixel counts of two scenes match those 1.1.0 rendered."""
+    pinned = {0: [4, 612, 32, 0, 28, 27],
+              (1, 0, 5): [23, 256, 0, 262, 114, 20]}
+    for seed, counts in pinned.items():
+        a = render_scene(list(seed) if isinstance(seed, tuple) else seed,
+                         24, 32)
+        b = render_scene(np.random.default_rng(seed), 24, 32,
+                         class_profile='standard')
+        for key in FOLDERS:
+            assert a[key].tobytes() == b[key].tobytes(), key
+        label = a['label'].astype(int)
+        assert np.bincount(label[label >= 0],
+                           minlength=NUM_CLASSES).tolist() == counts
+        tail = render_scene(seed, 24, 32, class_profile='long_tail')
+        assert not np.array_equal(tail['label'], a['label'])
+
+    default, named = tmp_path / 'default', tmp_path / 'named'
+    generate_dataset(default, 2, 1, 16, 24, seed=3)
+    generate_dataset(named, 2, 1, 16, 24, seed=3, class_profile='standard')
+    files = sorted(p.relative_to(default) for p in default.rglob('*.npy'))
+    assert len(files) == 3 * NUM_FOLDERS
+    for rel in files:
+        assert (default / rel).read_bytes() == (named / rel).read_bytes()
+    assert json.loads((default / 'meta.json').read_text())[
+        'class_profile'] == 'standard'
+
+
+def class_shares(root, split='train'):
+    """Share of each class among the labelled pixels, from meta.json."""
+    meta = json.loads((root / 'meta.json').read_text())
+    pixels = np.array([meta['splits'][split]['class_pixels'][name]
+                       for name in SYNTHETIC_CLASSES], dtype=np.float64)
+    return meta, pixels / pixels.sum()
+
+
+def test_long_tail_profile_class_shares(tmp_path):
+    """40 images at 24x32: the long tail puts > 80 % of the labelled pixels
+    on wall and floor, then box, with sphere and cylinder rare but present;
+    the standard profile spreads them more evenly."""
+    assert tuple(CLASS_PROFILES) == ('standard', 'long_tail')
+    shares, present = {}, {}
+    for profile in CLASS_PROFILES:
+        root = tmp_path / profile
+        generate_dataset(root, 40, 0, 24, 32, seed=0, class_profile=profile)
+        meta, shares[profile] = class_shares(root)
+        assert meta['class_profile'] == profile
+        labels = [np.load(root / 'train' / 'label' / f'{i}.npy')
+                  for i in range(40)]
+        present[profile] = np.array(
+            [[(lab == c).any() for c in range(NUM_CLASSES)]
+             for lab in labels]).mean(axis=0)
+    lt, std = shares['long_tail'], shares['standard']
+    wall, floor, ceiling, box, sphere, cylinder = (
+        lt[WALL], lt[FLOOR], lt[CEILING], lt[BOX], lt[SPHERE], lt[CYLINDER])
+    assert wall > 0.6 and wall > floor > box > ceiling
+    assert wall + floor > 0.8
+    assert 0.05 < box < 0.15
+    assert 0.01 < ceiling < 0.08
+    assert 0 < cylinder < sphere < 0.025
+    # rare classes still show up in a fifth of the images
+    assert present['long_tail'][[SPHERE, CYLINDER]].min() >= 0.2
+    # the standard profile is not long-tailed
+    assert np.sort(std)[-2:].sum() < 0.8
+    assert std[BOX] > 0.2 and min(std[SPHERE], std[CYLINDER]) > 0.03
+    assert std[SPHERE] > 2 * sphere and std[CYLINDER] > 10 * cylinder
+
+
+def test_cli_class_profile(tmp_path):
+    out = tmp_path / 'lt'
+    cmd = [sys.executable, str(CLI), '--out', str(out), '--num-train', '3',
+           '--num-val', '1', '--height', '16', '--width', '24',
+           '--class-profile', 'long_tail']
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert 'class profile long_tail' in proc.stdout
+    assert json.loads((out / 'meta.json').read_text())[
+        'class_profile'] == 'long_tail'
+    label = np.load(out / 'train' / 'label' / '2.npy')
+    expected = render_scene(scene_rng(0, 'train', 2), 16, 24,
+                            class_profile='long_tail')['label']
+    assert np.array_equal(label, expected)
+    bad = subprocess.run(cmd[:-1] + ['uniform'], capture_output=True,
+                         text=True, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "invalid choice: 'uniform'" in bad.stderr
+    assert 'long_tail' in bad.stderr
 
 
 def test_cli_reports_bad_arguments(tmp_path, capsys):

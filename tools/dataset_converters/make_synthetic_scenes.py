@@ -6,6 +6,9 @@ Example::
         --out data/synthetic_scenes --num-train 480 --num-val 120 \
         --height 96 --width 128 --seed 0 --workers 2
 
+``--class-profile long_tail`` renders the long-tailed variant (wall and floor
+cover most pixels, spheres and cylinders about 1 % each).
+
 See :mod:`mmhad.datasets.synthetic_scenes` for the scene model and
 ``docs/data_contract.md`` for the layout.
 """
@@ -17,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mmhad.datasets.synthetic_scenes import (  # noqa: E402
-    FOLDERS, SPLITS, SYNTHETIC_CLASSES, generate_dataset)
+    CLASS_PROFILES, DEFAULT_CLASS_PROFILE, FOLDERS, SPLITS, SYNTHETIC_CLASSES,
+    generate_dataset)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,6 +35,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--hfov', type=float, default=60.0,
                         help='horizontal field of view in degrees')
+    parser.add_argument('--class-profile', default=DEFAULT_CLASS_PROFILE,
+                        choices=tuple(CLASS_PROFILES),
+                        help='class pixel frequencies: standard (the default '
+                        'scenes) or long_tail (NYUv2-like: a few classes '
+                        'cover most pixels)')
     parser.add_argument('--workers', type=int, default=1,
                         help='processes; the output does not depend on it')
     args = parser.parse_args(argv)
@@ -45,7 +54,8 @@ def main(argv=None) -> None:
         summary = generate_dataset(
             args.out, num_train=args.num_train, num_val=args.num_val,
             height=args.height, width=args.width, seed=args.seed,
-            workers=args.workers, hfov_deg=args.hfov)
+            workers=args.workers, hfov_deg=args.hfov,
+            class_profile=args.class_profile)
     except (TypeError, ValueError) as err:
         args.parser.error(str(err))
     meta = summary['meta']
@@ -67,7 +77,7 @@ def main(argv=None) -> None:
         print(f'    class pixels: {shares}')
     print(f'  meta: {Path(summary["out_dir"]) / "meta.json"} '
           f'(generator {meta["generator"]} v{meta["generator_version"]}, '
-          f'seed {meta["seed"]})')
+          f'seed {meta["seed"]}, class profile {meta["class_profile"]})')
 
 
 if __name__ == '__main__':
