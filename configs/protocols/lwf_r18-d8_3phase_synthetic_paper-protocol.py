@@ -6,4 +6,3 @@ _base_ = [
 ]
 custom_hooks = {{_base_.paper_hooks_had}}
 train_dataloader = {{_base_.paper_train_dataloader}}
-train_cfg = dict(method='lwf+paper-protocol')
