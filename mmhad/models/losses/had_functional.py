@@ -18,6 +18,44 @@ from ..utils import channel_argmax, unit_vectors
 
 OUTPUT_TYPES = ('segmentation', 'regression', 'normal')
 
+#: Allowed values of every string option of the HAD losses; the first entry
+#: is the paper's form (the default), the others the authors' release or an
+#: ablation. Checked by :func:`check_option` (functions and modules alike).
+OPTIONS = {
+    'output_type': OUTPUT_TYPES,
+    'mode': ('had', 'lwf'),
+    'mean': ('geometric', 'arithmetic'),
+    'group_weighting': ('uniform', 'release_softmax'),
+    'group_reduction': ('mean', 'sum'),
+    'regression_split': ('normalized_teacher', 'release_raw_student'),
+    'group_by': ('batch', 'image'),
+    'sobel_padding': ('replicate', 'zeros'),
+    'sg_normalization': ('edge_pixels', 'all_pixels'),
+    'normal_loss': ('cosine', 'release_cos3'),
+    'normal_sg': ('masked', 'release_unmasked_sum'),
+    'task_reduction': ('mean', 'sum'),
+}
+
+
+def check_option(name: str, value: str) -> str:
+    """Validate one string option of the HAD losses.
+
+    Args:
+        name (str): Option key, a key of :data:`OPTIONS`.
+        value (str): Its value.
+
+    Returns:
+        str: ``value`` unchanged.
+
+    Raises:
+        ValueError: If ``value`` is not one of ``OPTIONS[name]``; the message
+            names the key, the value and the allowed values.
+    """
+    allowed = OPTIONS[name]
+    if value not in allowed:
+        raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
+    return value
+
 
 def _valid_or_all(loss_map: Tensor, valid_mask: Optional[Tensor]) -> Tensor:
     """Return ``valid_mask`` as (B, H, W) bool (all True if None)."""
@@ -31,12 +69,21 @@ def _valid_or_all(loss_map: Tensor, valid_mask: Optional[Tensor]) -> Tensor:
     return valid_mask.to(device=loss_map.device, dtype=torch.bool)
 
 
-def pixel_distill_loss(student: Tensor, teacher: Tensor,
-                       output_type: str) -> Tensor:
+def pixel_distill_loss(student: Tensor,
+                       teacher: Tensor,
+                       output_type: str,
+                       normal_loss: str = 'cosine') -> Tensor:
     """Per-pixel distillation loss map of one old task.
 
     The teacher is detached here, so no gradient reaches it even if it
     requires grad.
+
+    Normals, ``normal_loss='cosine'`` (paper): ``l = 1 - <S^, T^>`` with
+    ``X^ = X / |X|``. ``normal_loss='release_cos3'`` (the authors' release,
+    ``utility.weight_fit``): the release's model unit-normalises its normal
+    outputs and the loss takes the *channel mean* of the product,
+    ``l = 1 - (1/C) sum_c S^_c T^_c = 1 - cos / 3`` for C = 3, so l lies in
+    [2/3, 4/3] and its gradient is a third of the paper's.
 
     Args:
         student (Tensor): Student output, (B, C, H, W): logits for
@@ -46,11 +93,16 @@ def pixel_distill_loss(student: Tensor, teacher: Tensor,
         teacher (Tensor): Teacher output of the same shape and meaning.
         output_type (str): ``'segmentation'``, ``'regression'`` or
             ``'normal'``.
+        normal_loss (str): ``'cosine'`` (paper) or ``'release_cos3'``;
+            only used for normals. Defaults to 'cosine'.
 
     Returns:
         Tensor: Loss map l, (B, H, W), float32: nats for segmentation, the
-        task's unit for regression, dimensionless in [0, 2] for normals.
+        task's unit for regression, dimensionless in [0, 2] for normals
+        ([2/3, 4/3] with ``'release_cos3'``).
     """
+    check_option('output_type', output_type)
+    check_option('normal_loss', normal_loss)
     assert student.shape == teacher.shape, (
         f'student {tuple(student.shape)} and teacher {tuple(teacher.shape)} '
         'shapes differ')
@@ -62,11 +114,13 @@ def pixel_distill_loss(student: Tensor, teacher: Tensor,
     if output_type == 'regression':
         # l = (1/C) sum_c |S_c - T_c|
         return (s - t).abs().mean(dim=1)
-    if output_type == 'normal':
+    if output_type == 'normal':  # the last of OUTPUT_TYPES
+        prod = unit_vectors(s) * unit_vectors(t)
+        if normal_loss == 'release_cos3':
+            # release: l = 1 - (1/C) sum_c S^_c T^_c  (= 1 - cos/3)
+            return 1.0 - prod.mean(1)
         # l = 1 - <S/|S|, T/|T|>
-        return 1.0 - (unit_vectors(s) * unit_vectors(t)).sum(1)
-    raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
-                     f'got {output_type!r}')
+        return 1.0 - prod.sum(1)
 
 
 def db_group_ids(student: Tensor,
@@ -87,7 +141,9 @@ def db_group_ids(student: Tensor,
       all its pixels fall into group 0.
     * regression / normal, ``regression_split='release_raw_student'`` (the
       authors' release): ``v`` = channel mean of the raw (detached) student
-      output, not normalised; same tie rule. The release uses strict ``<`` and
+      output, not min-max normalised; same tie rule. For normals this is the
+      unit-normalised student ``S^`` (the release's model divides its normal
+      output by its norm before any loss). The release uses strict ``<`` and
       ``>`` and so drops pixels exactly at ``delta``; we keep them in group 0.
 
     Args:
@@ -104,14 +160,17 @@ def db_group_ids(student: Tensor,
         tuple[Tensor, int]: ids (B, H, W) int64 in ``[0, num_groups)`` and
         ``num_groups``.
     """
+    check_option('output_type', output_type)
     t = teacher.detach().float()
     if output_type == 'segmentation':
         return channel_argmax(t), t.shape[1]
-    if output_type not in OUTPUT_TYPES:
-        raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
-                         f'got {output_type!r}')
+    check_option('regression_split', regression_split)
     if regression_split == 'release_raw_student':
-        v = student.detach().float().mean(dim=1)
+        s = student.detach().float()
+        if output_type == 'normal':
+            s = unit_vectors(s)
+        # v = (1/C) sum_c S_c  (S^ for normals), not normalised
+        v = s.mean(dim=1)
     elif regression_split == 'normalized_teacher':
         if output_type == 'normal':
             t = unit_vectors(t)
@@ -124,9 +183,6 @@ def db_group_ids(student: Tensor,
         # v_norm = (v - min_img v) / (max_img v - min_img v); 0 if constant
         v = torch.where(rng > 0, (v - vmin) / rng.clamp(min=1e-12),
                         torch.zeros_like(v))
-    else:
-        raise ValueError('regression_split must be "normalized_teacher" or '
-                         f'"release_raw_student", got {regression_split!r}')
     return (v > delta).long(), 2
 
 
@@ -137,7 +193,9 @@ def db_had(loss_map: Tensor,
            mean: str = 'geometric',
            eps: float = 1e-6,
            group_weighting: str = 'uniform',
-           group_by: str = 'batch') -> Tensor:
+           group_by: str = 'batch',
+           group_reduction: str = 'mean',
+           empty_group_value: float = 0.0) -> Tensor:
     """Distribution-balanced term L_DB.
 
     Per non-empty group g (its valid pixels P_g):
@@ -146,14 +204,23 @@ def db_had(loss_map: Tensor,
     contains an exact zero finite and differentiable (a pure geometric mean
     would be 0 there); a group of exact zeros gives ``m_g = eps``, not 0.
 
-    ``group_weighting='uniform'`` (paper): L_DB = (1/|G+|) sum_{g in G+} m_g
-    over the non-empty groups G+.
+    ``group_weighting='uniform'``, ``group_reduction='mean'`` (paper):
+    L_DB = (1/|G+|) sum_{g in G+} m_g over the non-empty groups G+.
+
+    ``group_weighting='uniform'``, ``group_reduction='sum'`` (the authors'
+    release for depth and normals, ``utility.num_dep_bar`` /
+    ``num_norm_bar``, used there with ``mean='arithmetic'``):
+    L_DB = sum_g m_g over *all* groups, an empty group counting as
+    ``empty_group_value`` (the release: 0 for depth; 1 for normals, whose
+    group term it writes as 1 - mean(cos/3) with an empty mean taken as 0).
 
     ``group_weighting='release_softmax'`` (the authors' release, NOT the
     paper; our reading of its code): ``w = softmax_g(-m_g)`` over *all*
-    ``num_groups`` groups, detached, with empty groups entering as ``m_g = 0``;
-    L_DB = (1/num_groups) sum_g w_g m_g. Low-loss groups get larger weights,
-    and the value depends on ``num_groups`` (the release divides by C).
+    ``num_groups`` groups, detached, with empty groups entering as
+    ``m_g = empty_group_value`` (0 in the release);
+    L_DB = (1/num_groups) sum_g w_g m_g (``group_reduction='mean'``, as the
+    release's ``nanmean``) or sum_g w_g m_g (``'sum'``). Low-loss groups get
+    larger weights, and the value depends on ``num_groups``.
 
     ``group_by='batch'`` (default) pools a group's pixels over the whole batch
     (as the release does); ``'image'`` forms groups per image, computes L_DB
@@ -168,31 +235,33 @@ def db_had(loss_map: Tensor,
         eps (float): Offset inside the log of the geometric mean.
         group_weighting (str): ``'uniform'`` or ``'release_softmax'``.
         group_by (str): ``'batch'`` or ``'image'``.
+        group_reduction (str): ``'mean'`` (paper) or ``'sum'`` (release for
+            regression / normals). Defaults to 'mean'.
+        empty_group_value (float): m_g of an empty group where one enters
+            (``'sum'`` reduction or ``'release_softmax'``). Defaults to 0.
 
     Returns:
         Tensor: Scalar L_DB in the unit of ``loss_map``; an exact 0 (connected
         to the graph) if there is no valid pixel.
     """
+    for name, value in (('mean', mean), ('group_weighting', group_weighting),
+                        ('group_by', group_by),
+                        ('group_reduction', group_reduction)):
+        check_option(name, value)
     valid = _valid_or_all(loss_map, valid_mask)
     lm = loss_map.float()
     if mean == 'geometric':
         # clamp: 1 - cos may round to a tiny negative value
         vals = torch.log(lm.clamp(min=0) + eps)
-    elif mean == 'arithmetic':
-        vals = lm
     else:
-        raise ValueError(f'mean must be "geometric" or "arithmetic", got '
-                         f'{mean!r}')
+        vals = lm
     if group_by == 'batch':
         rows = 1
         ids = group_ids
-    elif group_by == 'image':
+    else:
         rows = lm.shape[0]
         batch_idx = torch.arange(rows, device=lm.device).view(-1, 1, 1)
         ids = group_ids + batch_idx * num_groups
-    else:
-        raise ValueError(f'group_by must be "batch" or "image", got '
-                         f'{group_by!r}')
     ids = ids.reshape(-1)
     n = rows * num_groups
     vals = torch.where(valid, vals, torch.zeros_like(vals)).reshape(-1)
@@ -203,17 +272,19 @@ def db_had(loss_map: Tensor,
     if mean == 'geometric':
         # m_g = exp( (1/|P_g|) sum_{p in P_g} log(l_p + eps) )
         m = torch.exp(m)
-    m = torch.where(nonempty, m, torch.zeros_like(m))
-    if group_weighting == 'uniform':
+    if group_weighting == 'uniform' and group_reduction == 'mean':
+        m = torch.where(nonempty, m, torch.zeros_like(m))
         # L_DB = (1/|G+|) sum_{g in G+} m_g
         per_row = m.sum(1) / nonempty.sum(1).clamp(min=1)
-    elif group_weighting == 'release_softmax':
-        # release: L_DB = (1/G) sum_g softmax_g(-m)_g m_g, weights detached
-        w = torch.softmax(-m.detach(), dim=1)
-        per_row = (w * m).sum(1) / num_groups
     else:
-        raise ValueError('group_weighting must be "uniform" or '
-                         f'"release_softmax", got {group_weighting!r}')
+        m = torch.where(nonempty, m, torch.full_like(m, empty_group_value))
+        if group_weighting == 'release_softmax':
+            # release: w = softmax_g(-m), detached; terms w_g m_g
+            m = torch.softmax(-m.detach(), dim=1) * m
+        # 'sum': L_DB = sum_g m_g;  'mean' (softmax): (1/G) sum_g w_g m_g
+        per_row = m.sum(1)
+        if group_reduction == 'mean':
+            per_row = per_row / num_groups
     has_px = nonempty.any(1)
     # mean over the rows (batch, or images) that have a valid pixel
     return (per_row * has_px).sum() / has_px.sum().clamp(min=1)
@@ -239,13 +310,11 @@ def sobel_magnitude(x: Tensor, padding: str = 'replicate') -> Tensor:
     kx = torch.tensor([[-1., 0., 1.], [-2., 0., 2.], [-1., 0., 1.]],
                       device=x.device)
     weight = torch.stack([kx, kx.t()]).unsqueeze(1)  # (2, 1, 3, 3)
+    check_option('sobel_padding', padding)
     if padding == 'replicate':
         xp = F.pad(x.float().unsqueeze(1), (1, 1, 1, 1), mode='replicate')
-    elif padding == 'zeros':
-        xp = F.pad(x.float().unsqueeze(1), (1, 1, 1, 1))
     else:
-        raise ValueError(f'padding must be "replicate" or "zeros", got '
-                         f'{padding!r}')
+        xp = F.pad(x.float().unsqueeze(1), (1, 1, 1, 1))
     g = F.conv2d(xp, weight)
     return g.pow(2).sum(dim=1).sqrt()
 
@@ -291,27 +360,85 @@ def sg_edge_mask(loss_map: Tensor,
 def sg_had(loss_map: Tensor,
            valid_mask: Optional[Tensor] = None,
            k: float = 0.9,
-           padding: str = 'replicate') -> Tensor:
+           padding: str = 'replicate',
+           normalization: str = 'edge_pixels') -> Tensor:
     """Salience-guided term L_SG.
 
-    L_SG = sum_p M_p l_p / sum_p M_p over the batch (M from
-    :func:`sg_edge_mask`, non-differentiable); an exact 0 connected to the
-    graph when no pixel is selected (never NaN).
+    ``normalization='edge_pixels'`` (paper): L_SG = sum_p M_p l_p / sum_p M_p
+    over the batch (M from :func:`sg_edge_mask`, non-differentiable); an
+    exact 0 connected to the graph when no pixel is selected (never NaN).
+
+    ``normalization='all_pixels'`` (the authors' release for segmentation,
+    ``utility.weight_fit``: ``(loss * sober_mask).mean()``):
+    L_SG = sum_p M_p l_p / (B H W), the mean of M l over *all* pixels of the
+    batch, valid or not; it shrinks with the share of edge pixels.
 
     Args:
         loss_map (Tensor): l, (B, H, W).
         valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
         k (float): Edge threshold in [0, 1]. Defaults to 0.9.
         padding (str): Sobel padding, see :func:`sobel_magnitude`.
+        normalization (str): ``'edge_pixels'`` or ``'all_pixels'``.
+            Defaults to 'edge_pixels'.
 
     Returns:
         Tensor: Scalar L_SG in the unit of ``loss_map``.
     """
+    check_option('sg_normalization', normalization)
     mask = sg_edge_mask(loss_map, valid_mask, k, padding)
     lm = loss_map.float()
-    # L_SG = sum_p M_p l_p / max(1, sum_p M_p)
     selected = torch.where(mask, lm, torch.zeros_like(lm)).sum()
+    if normalization == 'all_pixels':
+        # release: L_SG = (1/(B H W)) sum_p M_p l_p
+        return selected / lm.numel()
+    # L_SG = sum_p M_p l_p / max(1, sum_p M_p)
     return selected / mask.sum().clamp(min=1)
+
+
+def release_normal_sg(loss_map: Tensor,
+                      student: Tensor,
+                      teacher: Tensor,
+                      valid_mask: Optional[Tensor] = None,
+                      k: float = 0.9,
+                      padding: str = 'zeros') -> Tensor:
+    """The release's SG term of surface normals (NOT the paper's).
+
+    Our reading of ``utility.weight_fit`` (normals branch): with
+    ``P_pc = S^_pc T^_pc`` (unit-normalised outputs, valid pixels only) and
+    the edge mask M of the loss map (:func:`sg_edge_mask`), the release
+    computes ``1 - sum(P) / count_nonzero(P * M)``: the *unmasked* sum of
+    the products over all valid pixels and channels, divided by the number
+    of (pixel, channel) entries that are non-zero *and* on an edge:
+
+    ``L_SG = 1 - sum_{p valid, c} P_pc / |{(p, c): M_p, p valid, P_pc != 0}|``
+
+    and ``L_SG = 1`` (a constant, connected to the graph) when that count is
+    0. With |M| edge pixels and no zero product, the denominator is
+    ``C |M|``, so the term is ``1 - (sum_p cos_p) / (3 |M|)``: it pulls on
+    every pixel, not only edges, and can be far below 0.
+
+    Args:
+        loss_map (Tensor): l, (B, H, W), the map the edge mask is taken from
+            (the release: ``1 - cos/3``).
+        student (Tensor): Student normals, (B, C, H, W), any norm.
+        teacher (Tensor): Teacher normals, (B, C, H, W); detached here.
+        valid_mask (Tensor, optional): (B, H, W) bool. Defaults to None.
+        k (float): Edge threshold in [0, 1]. Defaults to 0.9.
+        padding (str): Sobel padding. Defaults to 'zeros' (release).
+
+    Returns:
+        Tensor: Scalar L_SG, dimensionless.
+    """
+    valid = _valid_or_all(loss_map, valid_mask)
+    mask = sg_edge_mask(loss_map, valid, k, padding)
+    prod = unit_vectors(student.float()) * unit_vectors(
+        teacher.detach().float())
+    prod = torch.where(valid.unsqueeze(1), prod, torch.zeros_like(prod))
+    # N = |{(p, c): M_p and P_pc != 0}|
+    count = ((prod != 0) & mask.unsqueeze(1)).sum()
+    # L_SG = 1 - sum_{p, c} P_pc / N   (1 if N = 0)
+    return torch.where(count > 0, 1.0 - prod.sum() / count.clamp(min=1),
+                       prod.sum() * 0 + 1.0)
 
 
 def masked_mean(loss_map: Tensor,

@@ -1,8 +1,25 @@
 """HAD distillation losses (CVPR 2026, arXiv 2603.26192) as mmseg modules.
 
 :class:`HADLoss` is the loss of one old task; :class:`HADDistillLoss` averages
-it over the old tasks present and scales it by lambda. The pure functions are
-in :mod:`mmhad.models.losses.had_functional`.
+(or, as the authors' release, sums) it over the old tasks present and scales
+it by lambda. The pure functions are in
+:mod:`mmhad.models.losses.had_functional`.
+
+Every deviation of the authors' release (github Deexaa/HAD, ``utility.py``,
+``methods/had.py``) is one option whose default is the paper's form; the
+allowed values of all of them are in ``had_functional.OPTIONS``. The release
+combines: ``group_weighting='release_softmax'`` (segmentation),
+``regression_split='release_raw_student'``, ``mean='arithmetic'`` with
+``group_reduction='sum'`` (depth, normals), ``sg_normalization='all_pixels'``
+(segmentation), ``normal_loss='release_cos3'``,
+``normal_sg='release_unmasked_sum'``, ``sobel_padding='zeros'`` and
+``HADDistillLoss(task_reduction='sum')``.
+
+Not reproduced (release quirks kept out on purpose): the release's
+geometric mean drops exact zeros where mmhad adds ``eps``; its depth SG
+divides by the count of non-zero masked losses and, for a batch of B > 1,
+broadcasts the (B, 1, H, W) loss against the (B, H, W) mask to B x B x H x W;
+its split drops pixels exactly at ``delta``.
 """
 from typing import Dict, Mapping, Optional, Union
 
@@ -11,8 +28,9 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmseg.registry import MODELS
-from .had_functional import (OUTPUT_TYPES, db_group_ids, db_had, masked_mean,
-                             pixel_distill_loss, sg_had)
+from .had_functional import (check_option, db_group_ids, db_had,
+                             masked_mean, pixel_distill_loss,
+                             release_normal_sg, sg_had)
 
 
 @MODELS.register_module()
@@ -46,6 +64,20 @@ class HADLoss(nn.Module):
             ``'image'``. Defaults to 'batch'.
         sobel_padding (str): ``'replicate'`` or ``'zeros'`` (release).
             Defaults to 'replicate'.
+        group_reduction (str): DB over its groups: ``'mean'`` (paper) or
+            ``'sum'`` (release for depth / normals, with
+            ``mean='arithmetic'``), see :func:`db_had`. Defaults to 'mean'.
+        sg_normalization (str): ``'edge_pixels'`` (paper, sum(M l)/sum(M))
+            or ``'all_pixels'`` (release for segmentation, mean of M l over
+            all pixels), see :func:`sg_had`. Defaults to 'edge_pixels'.
+        normal_loss (str): Normals only: ``'cosine'`` (paper, 1 - cos) or
+            ``'release_cos3'`` (release, 1 - cos/3), see
+            :func:`pixel_distill_loss`. With ``group_reduction='sum'`` an
+            empty DB group then counts as 1, as in the release.
+            Defaults to 'cosine'.
+        normal_sg (str): Normals only: ``'masked'`` (paper, via
+            ``sg_normalization``) or ``'release_unmasked_sum'`` (release,
+            see :func:`release_normal_sg`). Defaults to 'masked'.
         w_db (float): Weight of L_DB. Defaults to 1.0.
         w_sg (float): Weight of L_SG. Defaults to 1.0.
         mode (str): ``'had'`` or ``'lwf'``. Defaults to 'had'.
@@ -65,32 +97,33 @@ class HADLoss(nn.Module):
                  regression_split: str = 'normalized_teacher',
                  group_by: str = 'batch',
                  sobel_padding: str = 'replicate',
+                 group_reduction: str = 'mean',
+                 sg_normalization: str = 'edge_pixels',
+                 normal_loss: str = 'cosine',
+                 normal_sg: str = 'masked',
                  w_db: float = 1.0,
                  w_sg: float = 1.0,
                  mode: str = 'had',
                  loss_weight: float = 1.0,
                  loss_name: str = 'loss_had') -> None:
         super().__init__()
-        if output_type not in OUTPUT_TYPES:
-            raise ValueError(f'output_type must be one of {OUTPUT_TYPES}, '
-                             f'got {output_type!r}')
-        if mode not in ('had', 'lwf'):
-            raise ValueError(f'mode must be "had" or "lwf", got {mode!r}')
+        options = dict(output_type=output_type, mode=mode, mean=mean,
+                       group_weighting=group_weighting,
+                       regression_split=regression_split, group_by=group_by,
+                       sobel_padding=sobel_padding,
+                       group_reduction=group_reduction,
+                       sg_normalization=sg_normalization,
+                       normal_loss=normal_loss, normal_sg=normal_sg)
+        for name, value in options.items():
+            check_option(name, value)
         if mode == 'had' and not (use_db or use_sg):
             raise ValueError('mode="had" needs use_db or use_sg; use '
                              'mode="lwf" for the plain distillation loss')
-        for name, value, allowed in (
-            ('mean', mean, ('geometric', 'arithmetic')),
-            ('group_weighting', group_weighting,
-             ('uniform', 'release_softmax')),
-            ('regression_split', regression_split,
-             ('normalized_teacher', 'release_raw_student')),
-            ('group_by', group_by, ('batch', 'image')),
-            ('sobel_padding', sobel_padding, ('replicate', 'zeros')),
-        ):
-            if value not in allowed:
-                raise ValueError(f'{name} must be one of {allowed}, got '
-                                 f'{value!r}')
+        for name, paper in (('normal_loss', 'cosine'),
+                            ('normal_sg', 'masked')):
+            if output_type != 'normal' and options[name] != paper:
+                raise ValueError(f'{name}={options[name]!r} only applies to '
+                                 f'output_type="normal", got {output_type!r}')
         self.output_type = output_type
         self.use_db = use_db
         self.use_sg = use_sg
@@ -102,6 +135,10 @@ class HADLoss(nn.Module):
         self.regression_split = regression_split
         self.group_by = group_by
         self.sobel_padding = sobel_padding
+        self.group_reduction = group_reduction
+        self.sg_normalization = sg_normalization
+        self.normal_loss = normal_loss
+        self.normal_sg = normal_sg
         self.w_db = w_db
         self.w_sg = w_sg
         self.mode = mode
@@ -125,7 +162,8 @@ class HADLoss(nn.Module):
             and the enabled parts ``'db'``, ``'sg'`` (mode 'had') or
             ``'lwf'`` (mode 'lwf'), all with grad.
         """
-        loss_map = pixel_distill_loss(student, teacher, self.output_type)
+        loss_map = pixel_distill_loss(student, teacher, self.output_type,
+                                      self.normal_loss)
         if self.mode == 'lwf':
             lwf = masked_mean(loss_map, valid_mask)
             return dict(total=lwf, lwf=lwf)
@@ -135,13 +173,21 @@ class HADLoss(nn.Module):
             ids, num_groups = db_group_ids(student, teacher, self.output_type,
                                            valid_mask, self.delta,
                                            self.regression_split)
+            # release normals: an empty group's 1 - mean(cos/3) is 1
+            empty = float(self.normal_loss == 'release_cos3'
+                          and self.group_reduction == 'sum')
             out['db'] = db_had(loss_map, ids, num_groups, valid_mask,
                                self.mean, self.eps, self.group_weighting,
-                               self.group_by)
+                               self.group_by, self.group_reduction, empty)
             weighted.append(self.w_db * out['db'])
         if self.use_sg:
-            out['sg'] = sg_had(loss_map, valid_mask, self.k,
-                               self.sobel_padding)
+            if self.normal_sg == 'release_unmasked_sum':
+                out['sg'] = release_normal_sg(loss_map, student, teacher,
+                                              valid_mask, self.k,
+                                              self.sobel_padding)
+            else:
+                out['sg'] = sg_had(loss_map, valid_mask, self.k,
+                                   self.sobel_padding, self.sg_normalization)
             weighted.append(self.w_sg * out['sg'])
         # L_t = (w_db L_DB + w_sg L_SG) / (number of enabled terms)
         out['total'] = sum(weighted) / len(weighted)
@@ -163,7 +209,11 @@ class HADLoss(nn.Module):
 
 @MODELS.register_module()
 class HADDistillLoss(nn.Module):
-    """HAD over the old tasks: lambda * mean_t L_t.
+    """HAD over the old tasks: lambda * mean_t L_t (paper).
+
+    ``task_reduction='sum'`` (the authors' release, ``methods/had.py``:
+    ``new_loss += _loss`` over the old tasks, then ``args.new * new_loss``)
+    gives lambda * sum_t L_t: in phase 3 (two old tasks) twice the mean.
 
     Example::
 
@@ -177,6 +227,8 @@ class HADDistillLoss(nn.Module):
             modules), keyed by task name. Their own ``loss_weight`` multiplies
             their L_t inside the mean.
         loss_weight (float): lambda. Defaults to 3.0.
+        task_reduction (str): ``'mean'`` (paper) or ``'sum'`` (release)
+            over the old tasks. Defaults to 'mean'.
         loss_name (str): Key of the total in :meth:`loss_dict`.
             Defaults to 'loss_distill'.
     """
@@ -184,8 +236,10 @@ class HADDistillLoss(nn.Module):
     def __init__(self,
                  losses: Mapping[str, Union[dict, nn.Module]],
                  loss_weight: float = 3.0,
-                 loss_name: str = 'loss_distill') -> None:
+                 loss_name: str = 'loss_distill',
+                 task_reduction: str = 'mean') -> None:
         super().__init__()
+        self.task_reduction = check_option('task_reduction', task_reduction)
         if not losses:
             raise ValueError('losses must configure at least one task')
         for task in losses:
@@ -216,7 +270,8 @@ class HADDistillLoss(nn.Module):
                 (B, H, W) bool mask for all tasks, or one per task.
 
         Returns:
-            dict[str, Tensor]: ``{loss_name: lambda * mean_t L_t}`` (with
+            dict[str, Tensor]: ``{loss_name: lambda * mean_t L_t}`` (sum_t
+            with ``task_reduction='sum'``; with
             grad) and, detached, ``distill_{task}`` (L_t times the task's
             ``loss_weight``) and ``distill_{task}_{part}`` for part in
             db / sg / lwf. No logging key contains "loss".
@@ -241,8 +296,13 @@ class HADDistillLoss(nn.Module):
             out[f'distill_{task}'] = value.detach()
             for part, v in terms.items():
                 out[f'distill_{task}_{part}'] = v.detach()
-        # L_distill = lambda * (1/|old tasks|) sum_t L_t
-        total = self.loss_weight * torch.stack(per_task).mean()
+        per_task = torch.stack(per_task)
+        if self.task_reduction == 'sum':
+            # release: L_distill = lambda * sum_t L_t
+            total = self.loss_weight * per_task.sum()
+        else:
+            # L_distill = lambda * (1/|old tasks|) sum_t L_t
+            total = self.loss_weight * per_task.mean()
         return {self._loss_name: total, **out}
 
     def forward(
@@ -251,7 +311,7 @@ class HADDistillLoss(nn.Module):
         teacher_outputs: Mapping[str, Tensor],
         valid_masks: Union[None, Tensor, Mapping[str, Tensor]] = None
     ) -> Tensor:
-        """Return lambda * mean over the old tasks of L_t (scalar)."""
+        """Return lambda * mean (or sum) over the old tasks of L_t."""
         return self.loss_dict(student_outputs, teacher_outputs,
                               valid_masks)[self._loss_name]
 
