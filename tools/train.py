@@ -8,6 +8,7 @@ Usage:
 import argparse
 import os.path as osp
 import sys
+import warnings
 from typing import Optional, Sequence
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -16,6 +17,7 @@ import mmhad  # noqa: E402,F401  (applies mmhad.compat before mmseg.models)
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmhad.utils.checkpoint_io import find_latest_checkpoint  # noqa: E402
 from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
                              load_config, set_local_rank)
 
@@ -56,7 +58,16 @@ def build_config(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
+        # keeps mmengine's auto-resume meaning (requeued jobs rely on it)
+        if find_latest_checkpoint(cfg.work_dir) is None:
+            warnings.warn(
+                f'--resume: no last_checkpoint in the work dir '
+                f'{osp.abspath(cfg.work_dir)}; this run starts from scratch.',
+                stacklevel=2)
     elif args.resume is not None:
+        if '://' not in args.resume and not osp.isfile(args.resume):
+            raise FileNotFoundError(
+                f'--resume {args.resume}: no such checkpoint file')
         cfg.resume, cfg.load_from = True, args.resume
     return cfg
 

@@ -214,12 +214,21 @@ class ContinualTrainLoop(BaseLoop):
         self.runner.call_hook('before_train')
         self.runner.call_hook('before_train_epoch')
         done = {r['phase'] for r in self.results}
+        # A resumed run (iter > 0) takes back the RNG state its checkpoint
+        # was saved with at the matching point: before the phase-end
+        # evaluation (iteration checkpoint at a phase end), before the next
+        # phase starts (phase checkpoint), or after the skipped batches
+        # (mid-phase, in _train_phase).
+        self._rng_pending = self._iter > 0
         for phase in self.phases:
             if self._iter >= phase.end:
                 if phase.index not in done:  # stopped after the last iter
                     self._start_phase(phase, resumed=True)
+                    self._restore_rng()
                     self._end_phase(phase)
                 continue
+            if self._iter == phase.begin:
+                self._restore_rng()
             resumed = self._iter > phase.begin
             self._start_phase(phase, resumed)
             self._train_phase(phase)
@@ -242,8 +251,7 @@ class ContinualTrainLoop(BaseLoop):
             # Continue with the random state the interrupted run had here
             # (augmentation in the main process, dropout), not the one the
             # skipped batches left.
-            if self.runner.message_hub.get_info(RNG_KEY) is not None:
-                set_rng_state(self.runner.message_hub.get_info(RNG_KEY))
+            self._restore_rng()
         while self._iter < phase.end and not self.stop_training:
             self.runner.model.train()
             self.run_iter(next(iterator))
@@ -251,6 +259,13 @@ class ContinualTrainLoop(BaseLoop):
                     and (self._iter - phase.begin) % self.val_interval == 0
                     and self.runner.val_loop is not None):
                 self.runner.val_loop.run()
+
+    def _restore_rng(self) -> None:
+        """Once per resumed run: restore the checkpoint's RNG state."""
+        state = self.runner.message_hub.get_info(RNG_KEY)
+        if getattr(self, '_rng_pending', False) and state is not None:
+            set_rng_state(state)
+        self._rng_pending = False
 
     def run_iter(self, data_batch: dict) -> None:
         """One optimisation step, with the usual iteration hooks."""
@@ -283,6 +298,8 @@ class ContinualTrainLoop(BaseLoop):
         self.runner.call_hook('after_train_phase', phase_idx=phase.index,
                               phase=phase, metrics=metrics)
         if self.save_phase_checkpoint:
+            # the state after the evaluation, where a resume continues
+            self.runner.message_hub.update_info(RNG_KEY, get_rng_state())
             self.runner.save_checkpoint(
                 self.runner.work_dir,
                 filename=f'phase{phase.index}_{phase.name}.pth')

@@ -1,0 +1,84 @@
+"""Issue 7: exact resume at a phase boundary; --resume checks in train.py."""
+import json
+import math
+import os.path as osp
+
+import pytest
+import torch
+
+from tests.test_engine.test_continual_loop import CrashAt  # noqa: F401
+from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
+from tests.test_tools.utils import load_tool
+
+train_tool = load_tool('train.py')
+
+HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+
+
+@pytest.fixture(scope='module')
+def scenes(tmp_path_factory):
+    return make_tiny_scenes(str(tmp_path_factory.mktemp('scenes')))
+
+
+def _results(work_dir):
+    with open(osp.join(work_dir, 'continual_results.json')) as f:
+        return json.load(f)
+
+
+def _same(a, b):
+    """Metric values equal (rel 1e-5), a NaN equal only to a NaN."""
+    return a.keys() == b.keys() and all(
+        (math.isnan(a[k]) and math.isnan(b[k]))
+        or math.isclose(a[k], b[k], rel_tol=1e-5, abs_tol=1e-6) for k in a)
+
+
+def _weights(path):
+    return torch.load(path, map_location='cpu',
+                      weights_only=False)['state_dict']
+
+
+@pytest.mark.parametrize('resume_from', ['iter_6.pth', 'phase1_depth.pth'])
+def test_resume_at_a_phase_boundary_repeats_uninterrupted_run(
+        scenes, tmp_path, resume_from):
+    straight = str(tmp_path / 'straight')
+    train(tiny_config(HAD, scenes, straight))
+    broken = str(tmp_path / 'broken')
+    cfg = tiny_config(HAD, scenes, broken)
+    # phase 1 runs iters 3..5: iter_6.pth is its last iteration, saved
+    # before the phase-end evaluation; phase1_depth.pth is saved after it
+    crash_at = 6 if resume_from == 'iter_6.pth' else 7
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='CrashAt', at=crash_at)]
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg)
+    ckpt = osp.join(broken, resume_from)
+    assert osp.isfile(ckpt)
+    resumed = train(tiny_config(HAD, scenes, broken, resume=True,
+                                load_from=ckpt))
+    assert resumed.iter == 9
+    want, got = _results(straight)['phases'], _results(broken)['phases']
+    assert [p['phase'] for p in got] == [0, 1, 2]
+    for a, b in zip(want, got):
+        assert _same(a['metrics'], b['metrics']), (a, b)
+    w1 = _weights(osp.join(straight, 'iter_9.pth'))
+    w2 = _weights(osp.join(broken, 'iter_9.pth'))
+    assert w1.keys() == w2.keys()  # student and teacher
+    for key in w1:
+        assert torch.equal(w1[key], w2[key]), key
+
+
+def test_resume_flag_in_an_empty_work_dir_warns(tmp_path):
+    work_dir = str(tmp_path / 'w')
+    args = train_tool.parse_args([HAD, '--work-dir', work_dir, '--resume'])
+    with pytest.warns(UserWarning, match='starts from scratch') as record:
+        cfg = train_tool.build_config(args)
+    assert any(work_dir in str(w.message) and 'no last_checkpoint' in
+               str(w.message) for w in record)
+    assert cfg.resume is True and cfg.load_from is None
+
+
+def test_resume_from_a_missing_file_is_an_error(tmp_path):
+    args = train_tool.parse_args([HAD, '--work-dir', str(tmp_path / 'w'),
+                                  '--resume', str(tmp_path / 'gone.pth')])
+    with pytest.raises(FileNotFoundError, match='gone.pth'):
+        train_tool.build_config(args)
