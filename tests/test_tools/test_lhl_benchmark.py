@@ -53,6 +53,28 @@ def test_quick_mode_runs_tabulates_and_reuses_finished_runs(tmp_path):
     assert tool.main(argv) == text
     assert os.path.getmtime(osp.join(
         work, 'had_s-d-n_seed3', 'continual_results.json')) == stamp
+    record = json.load(
+        open(osp.join(work, 'had_s-d-n_seed3', 'benchmark_run.json')))
+    assert record['omp_num_threads'] == os.environ.get('OMP_NUM_THREADS')
+    assert len(record['commit'].split('+')[0]) == 40
+
+    # the two small JSON files of each run are enough to rebuild the table
+    # elsewhere (committed results), and --tabulate-only never trains
+    copy = tmp_path / 'committed'
+    for run in ('finetune_s-d-n_seed3', 'had_s-d-n_seed3'):
+        (copy / run).mkdir(parents=True)
+        for name in ('benchmark_run.json', 'continual_results.json'):
+            (copy / run / name).write_bytes(
+                open(osp.join(work, run, name), 'rb').read())
+    argv_copy = ['--work-dir', str(copy), '--tabulate-only'] + argv[2:]
+    rebuilt = tool.main(argv_copy)
+    assert rebuilt.split('\n')[4:] == text.split('\n')[4:]  # not the command
+    try:
+        tool.main(argv_copy[:-2] + ['--seeds', '5'])
+    except FileNotFoundError as exc:
+        assert 'seed 5 has not run' in str(exc)
+    else:
+        raise AssertionError('--tabulate-only trained a missing run')
 
 
 def test_sequences_pick_configs_and_reject_what_they_lack(capsys):

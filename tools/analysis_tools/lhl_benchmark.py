@@ -100,6 +100,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--data-root', default=None)
     p.add_argument('--quick', action='store_true',
                    help='smoke run: first seed and order, 4 iters per phase')
+    p.add_argument('--tabulate-only', action='store_true',
+                   help='never train: tabulate finished runs (e.g. the '
+                   'committed ones under docs/benchmarks/runs/), error if '
+                   'one is missing')
     p.add_argument('--out', default=None,
                    help='markdown file (default: WORK_DIR/benchmark.md)')
     p.add_argument('--cfg-options', nargs='+', default=[],
@@ -175,7 +179,13 @@ def run_one(args, method: str, order: List[str], seed: int) -> dict:
     done = osp.join(work_dir, 'benchmark_run.json')
     if osp.exists(done):
         with open(done) as f:
-            return json.load(f)
+            record = json.load(f)
+        # committed results are re-tabulated from wherever they lie now
+        record['work_dir'] = work_dir
+        return record
+    if args.tabulate_only:
+        raise FileNotFoundError(f'--tabulate-only: {done} does not exist '
+                                f'({method}, seed {seed} has not run)')
     config = args.configs[method]
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'),
            osp.join(REPO, config), '--work-dir', work_dir,
