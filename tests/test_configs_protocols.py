@@ -14,6 +14,16 @@ PAIRS = {  # paper-protocol leaf -> the same method under the mmhad protocol
     'had/had_r18-d8_3phase_synthetic.py',
     'protocols/had-paper_r18-d8_3phase_synthetic_paper-protocol.py':
     'had/ablations/had-paper_r18-d8_3phase_synthetic.py',
+    'protocols/had_r18-d8_nyuv2_seg-depth-normal_paper-protocol.py':
+    'had/had_r18-d8_nyuv2_seg-depth-normal.py',
+    'protocols/lwf_r18-d8_nyuv2_seg-depth-normal_paper-protocol.py':
+    'baselines/lwf_r18-d8_nyuv2_seg-depth-normal.py',
+    'protocols/finetune_r18-d8_nyuv2_seg-depth-normal_paper-protocol.py':
+    'baselines/finetune_r18-d8_nyuv2_seg-depth-normal.py',
+    'protocols/had_r18-d8_cityscapes-7cls_seg-depth_paper-protocol.py':
+    'had/had_r18-d8_cityscapes-7cls_seg-depth.py',
+    'protocols/finetune_r18-d8_cityscapes-7cls_seg-depth_paper-protocol.py':
+    'baselines/finetune_r18-d8_cityscapes-7cls_seg-depth.py',
 }
 
 
@@ -43,9 +53,9 @@ def test_paper_protocol_changes_hooks_augmentation_and_order(paper, mmhad):
     assert [h for h in m['custom_hooks']
             if h['type'] != 'StudentModeHook'] == p['custom_hooks']
     assert p['train_dataloader']['sampler']['shuffle'] is False
-    # no augmentation: the mmhad pipeline without its random flip
+    # no augmentation: the mmhad pipeline without its random flip / scale
     assert [t for t in m['train_dataloader']['dataset']['pipeline']
-            if t['type'] != 'RandomFlipMultiTask'] == \
+            if not t['type'].startswith('Random')] == \
         p['train_dataloader']['dataset']['pipeline']
 
 
