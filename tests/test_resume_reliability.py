@@ -1,28 +1,18 @@
 """Issue 7: exact resume at a phase boundary; --resume checks in train.py."""
-import json
 import math
 import os.path as osp
 
 import pytest
 import torch
 
-from tests.test_engine.test_continual_loop import CrashAt  # noqa: F401
-from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
+from tests.test_engine.test_continual_loop import (  # noqa: F401
+    CrashAt, load_results, scenes)
+from tests.test_engine.utils import tiny_config, train
 from tests.test_tools.utils import load_tool
 
 train_tool = load_tool('train.py')
 
 HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
-
-
-@pytest.fixture(scope='module')
-def scenes(tmp_path_factory):
-    return make_tiny_scenes(str(tmp_path_factory.mktemp('scenes')))
-
-
-def _results(work_dir):
-    with open(osp.join(work_dir, 'continual_results.json')) as f:
-        return json.load(f)
 
 
 def _same(a, b):
@@ -56,7 +46,7 @@ def test_resume_at_a_phase_boundary_repeats_uninterrupted_run(
     resumed = train(tiny_config(HAD, scenes, broken, resume=True,
                                 load_from=ckpt))
     assert resumed.iter == 9
-    want, got = _results(straight)['phases'], _results(broken)['phases']
+    want, got = load_results(straight)['phases'], load_results(broken)['phases']
     assert [p['phase'] for p in got] == [0, 1, 2]
     for a, b in zip(want, got):
         assert _same(a['metrics'], b['metrics']), (a, b)
@@ -82,3 +72,33 @@ def test_resume_from_a_missing_file_is_an_error(tmp_path):
                                   '--resume', str(tmp_path / 'gone.pth')])
     with pytest.raises(FileNotFoundError, match='gone.pth'):
         train_tool.build_config(args)
+
+
+def test_resume_with_another_phase_plan_is_refused(scenes, tmp_path):
+    broken = str(tmp_path / 'broken')
+    cfg = tiny_config(HAD, scenes, broken)
+    cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+        dict(type='CrashAt', at=5)]
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg)
+    before = load_results(broken)
+    reordered = tiny_config(HAD, scenes, broken, resume=True)
+    phases = reordered.train_cfg.phases
+    phases[1], phases[2] = phases[2], phases[1]
+    with pytest.raises(ValueError, match=r'phase 1 tasks: checkpoint'):
+        train(reordered)
+    assert load_results(broken) == before  # nothing rewritten
+    assert not osp.exists(osp.join(broken, 'iter_6.pth'))
+
+
+def test_plan_difference_names_chunk_and_method():
+    from mmhad.engine.runner.phase_plan import (Phase, plan_difference,
+                                                plan_record)
+    a = [Phase(0, ['semantic'], [0, 1, 2], 0, 3)]
+    b = [Phase(0, ['semantic'], [0, 1, 3], 0, 3)]
+    assert plan_difference(plan_record(a, 'had'), plan_record(a, 'had')) \
+        is None
+    assert plan_difference(plan_record(a, 'had'),
+                           plan_record(b, 'had')).startswith('phase 0 chunk')
+    assert plan_difference(plan_record(a, 'had'),
+                           plan_record(a, 'lwf')).startswith('method')

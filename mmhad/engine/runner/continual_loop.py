@@ -18,11 +18,13 @@ from mmseg.registry import DATASETS, LOOPS
 
 from mmhad.evaluation.continual_report import build_summary, render_markdown
 from mmhad.utils.checkpoint_io import atomic_write
-from .phase_plan import Phase, epoch_iters, merge_overrides, plan_phases
+from .phase_plan import (Phase, epoch_iters, merge_overrides, plan_difference,
+                         plan_phases, plan_record)
 
 RESULTS_KEY = 'continual_results'
 RESULTS_FILE = 'continual_results.json'
 RNG_KEY = 'rng_state'
+PLAN_KEY = 'phase_plan'
 
 
 def get_rng_state() -> dict:
@@ -220,6 +222,7 @@ class ContinualTrainLoop(BaseLoop):
         # phase starts (phase checkpoint), or after the skipped batches
         # (mid-phase, in _train_phase).
         self._rng_pending = self._iter > 0
+        self._check_plan()
         for phase in self.phases:
             if self._iter >= phase.end:
                 if phase.index not in done:  # stopped after the last iter
@@ -259,6 +262,21 @@ class ContinualTrainLoop(BaseLoop):
                     and (self._iter - phase.begin) % self.val_interval == 0
                     and self.runner.val_loop is not None):
                 self.runner.val_loop.run()
+
+    def _check_plan(self) -> None:
+        """Stop a resume whose config plans other phases than the
+        checkpoint's run; record the plan in every later checkpoint."""
+        hub, current = self.runner.message_hub, plan_record(
+            self.phases, self.method)
+        saved = hub.get_info(PLAN_KEY)
+        if self._iter > 0 and saved is not None:
+            difference = plan_difference(saved, current)
+            if difference is not None:
+                raise ValueError(
+                    'The checkpoint being resumed was trained with another '
+                    f'phase plan than the config ({difference}). Resume '
+                    'with the config of that run, or start a new work dir.')
+        hub.update_info(PLAN_KEY, current)
 
     def _restore_rng(self) -> None:
         """Once per resumed run: restore the checkpoint's RNG state."""

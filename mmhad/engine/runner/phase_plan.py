@@ -1,5 +1,7 @@
 """Which images and how many iterations each continual phase gets."""
 import copy
+import hashlib
+import json
 import math
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
@@ -140,3 +142,38 @@ def merge_overrides(base: dict, overrides: dict) -> dict:
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def plan_record(phases: List[Phase], method: Optional[str]) -> dict:
+    """What a checkpoint records of the phase plan, to check on resume.
+
+    Args:
+        phases (list[Phase]): The plan.
+        method (str, optional): The continual method of the run.
+
+    Returns:
+        dict: ``method`` and, per phase, its tasks, iterations and chunk
+        (image count and a digest of the training-set positions).
+    """
+    return dict(method=method, phases=[
+        dict(tasks=list(p.tasks), begin=p.begin, end=p.end,
+             images=len(p.indices),
+             chunk=hashlib.sha1(json.dumps(list(p.indices)).encode())
+             .hexdigest()[:16]) for p in phases])
+
+
+def plan_difference(saved: dict, current: dict) -> Optional[str]:
+    """The first difference between two :func:`plan_record` results, in
+    words, or None when they agree."""
+    if saved.get('method') != current.get('method'):
+        return (f'method: checkpoint {saved.get("method")!r}, config '
+                f'{current.get("method")!r}')
+    old, new = saved.get('phases', []), current.get('phases', [])
+    if len(old) != len(new):
+        return f'number of phases: checkpoint {len(old)}, config {len(new)}'
+    for i, (a, b) in enumerate(zip(old, new)):
+        for key in ('tasks', 'begin', 'end', 'images', 'chunk'):
+            if a.get(key) != b.get(key):
+                return (f'phase {i} {key}: checkpoint {a.get(key)!r}, '
+                        f'config {b.get(key)!r}')
+    return None
