@@ -18,6 +18,7 @@ from mmengine.runner import Runner
 from mmengine.utils import import_modules_from_strings
 
 from mmhad.compat import prepare_cpu_launch
+from mmhad.utils.config_check import check_config
 from mmhad.engine.hooks.sync_norm_hook import SyncNormStatsHook
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -120,7 +121,12 @@ def build_runner(cfg: Config) -> Runner:
 
     Returns:
         Runner: The runner (the process group, if any, is initialised).
+
+    Raises:
+        ConfigValueError: A continual key is out of range or names an
+            unknown task (:func:`mmhad.utils.config_check.check_config`).
     """
+    check_config(cfg)
     prepare_cpu_launch(cfg)
     add_sync_norm_hook(cfg)
     if 'runner_type' in cfg:

@@ -1,0 +1,52 @@
+"""Issue 7 item 6: continual config values are checked before building."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from mmhad.utils.config_check import ConfigValueError, check_config
+from tests.test_engine.utils import REPO
+
+CONFIGS = ['configs/had/had_r18-d8_3phase_synthetic.py',
+           'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
+           'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
+           'configs/had/had_r18-d8_6phase_synthetic.py']
+
+
+def _cfg(name):
+    return Config.fromfile(osp.join(REPO, name))
+
+
+@pytest.mark.parametrize('name', CONFIGS)
+def test_repo_configs_pass(name):
+    check_config(_cfg(name))
+
+
+def test_every_bad_value_is_named_at_once():
+    cfg = _cfg(CONFIGS[0])
+    distill = cfg.model.distill_loss
+    distill.loss_weight = -1.0
+    distill.losses.depth.eps = -1
+    distill.losses.depth.k = 1.5
+    distill.losses.normal.delta = 2
+    distill.losses['dpeth'] = dict(type='HADLoss', output_type='regression')
+    cfg.train_cfg.phases[2].task = 'normals'
+    with pytest.raises(ConfigValueError) as info:
+        check_config(cfg)
+    message = str(info.value)
+    for expected in ('model.distill_loss.loss_weight=-1.0: allowed lambda',
+                     'losses.depth.eps=-1: allowed eps > 0',
+                     'losses.depth.k=1.5: allowed 0 < k <= 1',
+                     'losses.normal.delta=2: allowed 0 <= delta <= 1',
+                     'losses.dpeth: unknown task',
+                     "train_cfg.phases.2.task='normals': unknown task"):
+        assert expected in message, expected
+
+
+def test_negative_ewc_lambda_is_refused():
+    cfg = _cfg(CONFIGS[2])
+    for hook in cfg.custom_hooks:
+        if hook.type == 'EWCHook':
+            hook.ewc_lambda = -5.0
+    with pytest.raises(ConfigValueError, match='ewc_lambda=-5.0: allowed'):
+        check_config(cfg)
