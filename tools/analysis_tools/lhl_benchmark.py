@@ -365,4 +365,7 @@ def main(argv=None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except FileNotFoundError as err:  # --tabulate-only with a missing run
+        sys.exit(f'lhl_benchmark: {err}')
