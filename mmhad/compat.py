@@ -53,7 +53,9 @@ problem and the condition under which it can be deleted.
    :func:`mmhad.utils.checkpoint_io.atomic_write`;
    ``CheckpointHook._save_checkpoint_with_step`` saves, then writes
    ``last_checkpoint`` atomically, and only then removes checkpoints beyond
-   ``max_keep_ckpts``.
+   ``max_keep_ckpts``. The runner's ``save_checkpoint`` refuses a state
+   dict with NaN/inf weights (``NonFiniteCheckpointError``), so a diverged
+   run never replaces the last good checkpoint (mmhad's own guard, kept).
    *Delete when*: mmengine writes atomically and deletes after saving.
 
 3. Distributed launch without GPUs (:func:`prepare_cpu_launch`).
@@ -280,6 +282,25 @@ def patch_checkpoint_saving() -> None:
 
     LocalBackend.put, LocalBackend.put_text = put, put_text
     CheckpointHook._save_checkpoint_with_step = _save_checkpoint_with_step
+    _refuse_non_finite_saves()
+
+
+def _refuse_non_finite_saves() -> None:
+    """The runner's ``save_checkpoint`` refuses NaN/inf weights."""
+    import mmengine.runner.runner as runner_module
+
+    from mmhad.utils.checkpoint_io import check_finite_state
+    save = runner_module.save_checkpoint
+    if getattr(save, '_mmhad_finite', False):
+        return
+
+    def save_finite(checkpoint: dict, filename: str, *args: Any,
+                    **kwargs: Any) -> None:
+        check_finite_state(checkpoint, filename)
+        save(checkpoint, filename, *args, **kwargs)
+
+    save_finite._mmhad_finite = True
+    runner_module.save_checkpoint = save_finite
 
 
 def _sync_bn_to_bn(node: Any) -> int:

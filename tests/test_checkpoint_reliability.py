@@ -169,3 +169,26 @@ def test_failed_save_keeps_previous_checkpoint_and_last_checkpoint(
     assert resume_from == os.path.realpath(tmp_path / 'iter_2.pth')
     ckpt = _load_checkpoint(resume_from, map_location='cpu')
     assert int(ckpt['state_dict']['step']) == 2
+
+
+def test_non_finite_weights_are_never_saved(tmp_path):
+    from mmhad.utils.checkpoint_io import NonFiniteCheckpointError
+    hook = CheckpointHook(interval=1, by_epoch=False, max_keep_ckpts=1)
+    hook.out_dir, hook.keep_ckpt_ids = str(tmp_path), deque()
+    hook.file_backend = get_file_backend(str(tmp_path))
+    hook.filename_tmpl = 'iter_{}.pth'
+
+    class Runner(_Runner):
+        def save_checkpoint(self, out_dir, filename, *args, meta=None, **kw):
+            value = float('nan') if meta['step'] == 2 else 1.0
+            runner_module.save_checkpoint(
+                {'state_dict': {'w': torch.full((2, ), value)}},
+                os.path.join(out_dir, filename))
+
+    runner = Runner(tmp_path)
+    hook._save_checkpoint_with_step(runner, 1, dict(step=1))
+    with pytest.raises(NonFiniteCheckpointError,
+                       match=r'iter_2.pth: weight w holds NaN'):
+        hook._save_checkpoint_with_step(runner, 2, dict(step=2))
+    assert sorted(os.listdir(tmp_path)) == ['iter_1.pth', 'last_checkpoint']
+    assert find_latest_checkpoint(str(tmp_path)).endswith('iter_1.pth')

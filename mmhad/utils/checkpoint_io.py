@@ -28,6 +28,24 @@ class CheckpointRefusedError(pickle.UnpicklingError):
     """A checkpoint needs objects outside mmhad's weights-only allow-list."""
 
 
+class NonFiniteCheckpointError(RuntimeError):
+    """A checkpoint about to be written holds NaN or inf weights."""
+
+
+def check_finite_state(checkpoint: dict, filename: str) -> None:
+    """Refuse to write ``checkpoint`` if a floating tensor of its
+    ``state_dict`` is not finite (the run diverged: lower the lr, check the
+    data); the previous checkpoint and ``last_checkpoint`` stay."""
+    import torch
+    for key, value in (checkpoint.get('state_dict') or {}).items():
+        if torch.is_tensor(value) and value.is_floating_point() and \
+                not bool(torch.isfinite(value).all()):
+            raise NonFiniteCheckpointError(
+                f'Not writing {filename}: weight {key} holds NaN/inf (the '
+                'training diverged; lower the lr or check the data). The '
+                'last complete checkpoint is kept; resume from it.')
+
+
 def _unsupported_reason(error: Exception) -> str:
     """The line of torch's message that says what was refused (not its
     advice to retry with ``weights_only=False``)."""
