@@ -192,3 +192,70 @@ def test_non_finite_weights_are_never_saved(tmp_path):
         hook._save_checkpoint_with_step(runner, 2, dict(step=2))
     assert sorted(os.listdir(tmp_path)) == ['iter_1.pth', 'last_checkpoint']
     assert find_latest_checkpoint(str(tmp_path)).endswith('iter_1.pth')
+
+
+_SAVER = r'''
+import os, sys
+from collections import deque
+import torch
+import mmhad  # noqa: F401  (applies mmhad.compat)
+from mmengine.fileio import get_file_backend
+from mmengine.hooks import CheckpointHook
+from mmengine.logging import MessageHub
+from mmengine.runner import runner as runner_module
+
+out = sys.argv[1]
+hook = CheckpointHook(interval=1, by_epoch=False, max_keep_ckpts=1)
+hook.out_dir, hook.keep_ckpt_ids = out, deque()
+hook.file_backend = get_file_backend(out)
+hook.filename_tmpl = 'iter_{}.pth'
+
+
+class Runner:
+    work_dir, message_hub = out, MessageHub('saver')
+
+    def save_checkpoint(self, out_dir, filename, *args, meta=None, **kw):
+        with open(os.path.join(out, 'saving'), 'w') as f:
+            f.write(str(meta['step']))
+        runner_module.save_checkpoint(
+            {'state_dict': {'step': torch.tensor(meta['step']),
+                            'big': torch.randn(4_000_000)}},
+            os.path.join(out_dir, filename))
+
+
+for step in range(1, 10_000):
+    hook._save_checkpoint_with_step(Runner(), step, dict(step=step))
+'''
+
+
+def test_sigkill_during_a_save_leaves_a_resumable_checkpoint(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / 'work'
+    out.mkdir()
+    script = tmp_path / 'saver.py'
+    script.write_text(_SAVER)
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=repo)
+    proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None:
+            saving = out / 'saving'
+            if saving.exists() and saving.read_text() not in ('', '1', '2'):
+                break  # the third or a later save has begun
+            time.sleep(0.01)
+        assert proc.poll() is None, 'saver exited early'
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    in_progress = int((out / 'saving').read_text())
+    resume_from = find_latest_checkpoint(str(out))
+    ckpt = _load_checkpoint(resume_from, map_location='cpu')
+    assert int(ckpt['state_dict']['step']) in (in_progress - 1, in_progress)
+    assert ckpt['state_dict']['big'].numel() == 4_000_000
+    complete = [n for n in os.listdir(out) if n.endswith('.pth')]
+    assert os.path.basename(resume_from) in complete
