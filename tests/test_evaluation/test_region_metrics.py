@@ -31,13 +31,16 @@ def test_band_width_and_dilation():
     assert int(rs.dilate(mask, 2).sum()) == 9  # 3 x 3 around the pixel
 
 
-def test_label_edges_skip_ignored_pixels():
-    label = torch.tensor([[0, 0, 1, 1],
-                          [0, 0, 255, 1]])
-    edges = rs.label_edges(label, 255)
-    # only the pair (0,1)-(0,2) differs between labelled pixels
-    expected = torch.tensor([[0, 1, 1, 0], [0, 0, 0, 0]], dtype=torch.bool)
-    assert torch.equal(edges, expected)
+def test_label_band_reaches_across_ignored_pixels():
+    label = torch.tensor([[0, 0, 255, 1, 1, 1]])
+    # width 1: no labelled pixel of another class within 1 px
+    assert not rs.label_band(label, 255, 1).any()
+    # width 2: pixels 1 and 3 see the other class across the ignored pixel
+    assert rs.label_band(label, 255, 2).tolist() == [
+        [False, True, False, True, False, False]]
+    # width 3: pixels 0 and 4 too; the ignored pixel is never in the band
+    assert rs.label_band(label, 255, 3).tolist() == [
+        [True, True, False, True, True, False]]
 
 
 def test_depth_and_normal_edges():
@@ -83,7 +86,7 @@ def test_semantic_region_metrics_by_hand():
     assert res['semantic/IoU@c'] == pytest.approx(0.0)
     # areas 4, 1, 1 -> median 1 -> no class strictly below: nothing rare
     assert math.isnan(res['semantic/mIoU@rare'])
-    # edge pixels: 3, 4 (0|1) and 4, 5 (1|2) -> band = pixels 3, 4, 5
+    # pixels within 1 px of another class: 3 (next to 1), 4, 5
     # in band: gt 0, 1, 2; pred 1, 1, 1 -> IoU 0: 0/1, 1: 1/3, 2: 0/1
     assert res['semantic/mIoU@boundary'] == pytest.approx(100 / 9)
     assert res['semantic/aAcc@boundary'] == pytest.approx(100 / 3)

@@ -570,7 +570,9 @@ class MultiTaskMetric(BaseMetric):
     def _semantic_region_stats(self, pred: Tensor, gt: Tensor) -> np.ndarray:
         """Per-class areas (4, C) over the band of label edges."""
         label = gt.reshape(gt.shape[-2:])
-        band = self._band(rs.label_edges(label, self.ignore_index))
+        band = rs.label_band(label, self.ignore_index,
+                             rs.band_width(*label.shape,
+                                           self.boundary_ratio))
         in_band = torch.where(band, label,
                               torch.full_like(label, self.ignore_index))
         return self._semantic_stats(pred.reshape(label.shape), in_band)

@@ -6,14 +6,15 @@ strong gradients (object boundaries). Scores pooled over all pixels barely
 see either, so :class:`MultiTaskMetric` (``region_metrics=True``) also scores
 these regions, built here from the ground truth of one sample:
 
-* **edges**: a 4-neighbour pair of valid pixels is an edge pair when the
-  labels differ (segmentation), the depths differ by more than a relative
-  jump, ``max / min > 1 + rel_jump`` (depth), or the normals differ by more
-  than an angle (normals); both pixels of the pair are edge pixels;
-* **band** of width ``d``: the pixels at Chebyshev distance ``< d`` from an
-  edge pixel (a ``(2d - 1) x (2d - 1)`` dilation), ``d`` = 2 % of the image
-  diagonal rounded, at least 1 (the width Boundary IoU uses, Cheng et al.,
-  CVPR 2021);
+* **band** of width ``d`` (``d`` = 2 % of the image diagonal rounded, at
+  least 1, the width Boundary IoU uses, Cheng et al., CVPR 2021): the valid
+  pixels within Chebyshev distance ``d`` of the other side of an edge.
+  Segmentation: of a labelled pixel of another class (ignored pixels in
+  between do not matter). Depth / normals: a 4-neighbour pair of valid
+  pixels is an edge pair when the depths differ by more than a relative
+  jump, ``max / min > 1 + rel_jump``, or the normals by more than an angle;
+  both pixels of the pair are edge pixels, and the band is every pixel at
+  distance ``< d`` from one (a ``(2d - 1) x (2d - 1)`` dilation);
 * **rare depths**: depth is histogrammed in bins of 1/20 decade (``log10``
   from -3 to 3, ends clamped; metres or disparity alike); over the whole set,
   the least populated bins that together hold at most ``rare_fraction`` of
@@ -61,20 +62,28 @@ def _pair_edges(horizontal: Tensor, vertical: Tensor) -> Tensor:
     return edges
 
 
-def label_edges(label: Tensor, ignore_index: int) -> Tensor:
-    """Pixels next to a pixel of another class; ignored pixels never count.
+def label_band(label: Tensor, ignore_index: int, width: int) -> Tensor:
+    """Labelled pixels within Chebyshev distance ``width`` of another class.
+
+    Ignored pixels neither belong to the band nor break it: datasets often
+    mark the thin line between two objects as unlabelled (the synthetic
+    scenes do), so the two classes face each other across it.
 
     Args:
         label (Tensor): (H, W) class ids.
         ignore_index (int): Label of unlabelled pixels.
+        width (int): Band width d >= 1.
 
     Returns:
         Tensor: (H, W) bool.
     """
     valid = label != ignore_index
-    hor = valid[:, 1:] & valid[:, :-1] & (label[:, 1:] != label[:, :-1])
-    ver = valid[1:, :] & valid[:-1, :] & (label[1:, :] != label[:-1, :])
-    return _pair_edges(hor, ver)
+    band = torch.zeros_like(valid)
+    for cls in torch.unique(label[valid]):
+        near = F.max_pool2d((label == cls).float()[None, None],
+                            2 * width + 1, stride=1, padding=width)[0, 0] > 0
+        band |= valid & (label != cls) & near
+    return band
 
 
 def depth_edges(depth: Tensor, valid: Tensor, rel_jump: float = 0.1) -> Tensor:
