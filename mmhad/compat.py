@@ -240,9 +240,11 @@ def _save_checkpoint_with_step(self: Any, runner: Any, step: int,
     stale = []
     if self.max_keep_ckpts > 0 and not (self.keep_ckpt_ids and
                                         self.keep_ckpt_ids[-1] == step):
-        self.keep_ckpt_ids.append(step)
-        while len(self.keep_ckpt_ids) > self.max_keep_ckpts:
+        # mmengine's keep_ckpt_ids is a deque(maxlen=max_keep_ckpts), which
+        # would drop the oldest id silently on append: pop it first.
+        while len(self.keep_ckpt_ids) >= self.max_keep_ckpts:
             stale.append(self.keep_ckpt_ids.popleft())
+        self.keep_ckpt_ids.append(step)
         runner.message_hub.update_info('keep_ckpt_ids',
                                        list(self.keep_ckpt_ids))
     ckpt_filename = self.filename_tmpl.format(step)

@@ -145,7 +145,8 @@ class _Runner:
 def test_failed_save_keeps_previous_checkpoint_and_last_checkpoint(
         tmp_path, monkeypatch):
     hook = CheckpointHook(interval=1, by_epoch=False, max_keep_ckpts=1)
-    hook.out_dir, hook.keep_ckpt_ids = str(tmp_path), deque()
+    # as CheckpointHook.before_train makes it
+    hook.out_dir, hook.keep_ckpt_ids = str(tmp_path), deque(maxlen=1)
     hook.file_backend = get_file_backend(str(tmp_path))
     hook.filename_tmpl = 'iter_{}.pth'
     runner = _Runner(tmp_path)
@@ -174,7 +175,8 @@ def test_failed_save_keeps_previous_checkpoint_and_last_checkpoint(
 def test_non_finite_weights_are_never_saved(tmp_path):
     from mmhad.utils.checkpoint_io import NonFiniteCheckpointError
     hook = CheckpointHook(interval=1, by_epoch=False, max_keep_ckpts=1)
-    hook.out_dir, hook.keep_ckpt_ids = str(tmp_path), deque()
+    # as CheckpointHook.before_train makes it
+    hook.out_dir, hook.keep_ckpt_ids = str(tmp_path), deque(maxlen=1)
     hook.file_backend = get_file_backend(str(tmp_path))
     hook.filename_tmpl = 'iter_{}.pth'
 
@@ -206,7 +208,7 @@ from mmengine.runner import runner as runner_module
 
 out = sys.argv[1]
 hook = CheckpointHook(interval=1, by_epoch=False, max_keep_ckpts=1)
-hook.out_dir, hook.keep_ckpt_ids = out, deque()
+hook.out_dir, hook.keep_ckpt_ids = out, deque(maxlen=1)
 hook.file_backend = get_file_backend(out)
 hook.filename_tmpl = 'iter_{}.pth'
 
