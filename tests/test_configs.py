@@ -8,7 +8,9 @@ File names encode what is checked (see ``docs/configs.md``)::
 - ``method``: ``had`` (ablations ``had-*``), ``finetune``, ``lwf``,
   ``ewc``, ``joint`` or ``single-{seg,depth,normal}``; it must equal
   ``train_cfg.method``.
-- ``backbone``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8).
+- ``backbone``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8);
+  ``r18-d8-paper-arch`` / ``r50-d8-paper-arch``: the paper's architecture
+  (torchvision-style ``ResNet``, heads with the DeepLabV3 bottleneck).
 - ``dataset``: ``nyuv2`` (13 classes), ``cityscapes-7cls`` /
   ``cityscapes-19cls``, or ``synthetic`` (6 classes, offline).
 - ``task order``: e.g. ``seg-depth-normal``; must equal the phase order.
@@ -282,7 +284,19 @@ def test_backbone(path):
     if match is None:  # another backbone family (e.g. mmpretrain, MiT)
         return
     depth = int(match.group(1))
-    assert backbone.type == 'ResNetV1c' and backbone.depth == depth
+    heads = {t: h for t, h in cfg.model.decode_heads.items() if h is not None}
+    if f'_r{depth}-d8-paper-arch_' in path.stem:
+        # torchvision-style stem (7x7), the paper's DeepLabV3 tail
+        assert backbone.type == 'ResNet' and not backbone.deep_stem
+        assert backbone.style == 'pytorch' and backbone.contract_dilation
+        for task, head in heads.items():
+            assert head.bottleneck == 'deeplabv3', task
+            assert head.dropout_ratio == 0.5, task
+    else:
+        assert backbone.type == 'ResNetV1c'
+        for task, head in heads.items():
+            assert head.get('bottleneck', 'mmseg') == 'mmseg', task
+    assert backbone.depth == depth
     assert tuple(backbone.strides) == (1, 2, 1, 1)  # output stride 8
     assert tuple(backbone.dilations) == (1, 1, 2, 4)
     in_channels = {18: 512, 50: 2048}[depth]

@@ -1,4 +1,6 @@
 from .albedo_head import AlbedoASPPHead
+from .aspp_bottleneck import (ASPP_BOTTLENECKS, ASPPBottleneckMixin,
+                              SemanticASPPHead, build_deeplabv3_bottleneck)
 from .dense_classification_head import DenseClassificationHeadMixin
 from .dense_regression_head import (BoundedRegressionHeadMixin,
                                     DenseRegressionHeadMixin)
@@ -10,5 +12,6 @@ from .shading_head import ShadingASPPHead
 __all__ = [
     'DenseRegressionHeadMixin', 'BoundedRegressionHeadMixin',
     'DenseClassificationHeadMixin', 'DepthASPPHead', 'NormalASPPHead',
-    'EdgeASPPHead', 'AlbedoASPPHead', 'ShadingASPPHead'
+    'EdgeASPPHead', 'AlbedoASPPHead', 'ShadingASPPHead', 'ASPP_BOTTLENECKS',
+    'ASPPBottleneckMixin', 'SemanticASPPHead', 'build_deeplabv3_bottleneck'
 ]

@@ -2,17 +2,19 @@
 from mmseg.models.decode_heads import ASPPHead
 from mmseg.registry import MODELS
 
+from .aspp_bottleneck import ASPPBottleneckMixin
 from .dense_regression_head import BoundedRegressionHeadMixin
 
 
 @MODELS.register_module()
-class AlbedoASPPHead(BoundedRegressionHeadMixin, ASPPHead):
+class AlbedoASPPHead(BoundedRegressionHeadMixin, ASPPBottleneckMixin,
+                     ASPPHead):
     """ASPP head predicting the per-pixel RGB albedo (reflectance).
 
     Output: (B, 3, H, W) in [0, 1], a sigmoid of the raw output (clamped
     after interpolation). Ground truth: ``gt_albedo_map`` (an all-zero pixel
-    is invalid). Accepts every :class:`ASPPHead` argument and
-    ``value_range``; ``loss_decode`` defaults to :class:`MaskedL1Loss` with
+    is invalid). Accepts every :class:`ASPPHead` argument, ``bottleneck``
+    (:class:`ASPPBottleneckMixin`) and ``value_range``; ``loss_decode`` defaults to :class:`MaskedL1Loss` with
     ``valid_rule='nonzero'`` (``loss_albedo``).
     """
 

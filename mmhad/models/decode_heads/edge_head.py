@@ -4,6 +4,7 @@ from typing import Optional, Sequence
 from mmseg.models.decode_heads import ASPPHead
 from mmseg.registry import MODELS
 
+from .aspp_bottleneck import ASPPBottleneckMixin
 from .dense_classification_head import DenseClassificationHeadMixin
 
 #: Weight of (no edge, edge) in the default cross-entropy. Edges cover about
@@ -13,13 +14,15 @@ DEFAULT_EDGE_CLASS_WEIGHT = (1.0, 5.0)
 
 
 @MODELS.register_module()
-class EdgeASPPHead(DenseClassificationHeadMixin, ASPPHead):
+class EdgeASPPHead(DenseClassificationHeadMixin, ASPPBottleneckMixin,
+                   ASPPHead):
     """ASPP head classifying every pixel as occlusion edge or not.
 
     Output: (B, 2, H, W) logits of (no edge, edge). Ground truth:
     ``gt_edge_map`` (1 x H x W int64, 255 = ignored); the segmentor writes
     ``pred_edge_map`` (argmax) and ``edge_logits``. Accepts every
-    :class:`ASPPHead` argument.
+    :class:`ASPPHead` argument and ``bottleneck``
+    (:class:`ASPPBottleneckMixin`).
 
     Args:
         num_classes (int): Must be 2. Defaults to 2.

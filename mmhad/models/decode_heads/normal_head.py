@@ -4,16 +4,19 @@ from mmseg.registry import MODELS
 from torch import Tensor
 
 from ..utils import unit_vectors
+from .aspp_bottleneck import ASPPBottleneckMixin
 from .dense_regression_head import DenseRegressionHeadMixin
 
 
 @MODELS.register_module()
-class NormalASPPHead(DenseRegressionHeadMixin, ASPPHead):
+class NormalASPPHead(DenseRegressionHeadMixin, ASPPBottleneckMixin,
+                     ASPPHead):
     """ASPP head predicting camera-frame unit surface normals per pixel.
 
     Output: (B, 3, H, W), L2-normalised over channels. Ground truth:
     ``gt_normal_map`` (all-zero = invalid). Accepts every :class:`ASPPHead`
-    argument; ``loss_decode`` defaults to :class:`CosineNormalLoss`.
+    argument and ``bottleneck`` (:class:`ASPPBottleneckMixin`);
+    ``loss_decode`` defaults to :class:`CosineNormalLoss`.
     """
 
     gt_field = 'gt_normal_map'

@@ -2,11 +2,13 @@
 from mmseg.models.decode_heads import ASPPHead
 from mmseg.registry import MODELS
 
+from .aspp_bottleneck import ASPPBottleneckMixin
 from .dense_regression_head import BoundedRegressionHeadMixin
 
 
 @MODELS.register_module()
-class ShadingASPPHead(BoundedRegressionHeadMixin, ASPPHead):
+class ShadingASPPHead(BoundedRegressionHeadMixin, ASPPBottleneckMixin,
+                      ASPPHead):
     """ASPP head predicting the scalar shading factor per pixel.
 
     The image is ``albedo * shading`` (plus noise, clipped to [0, 1]), so
@@ -14,7 +16,8 @@ class ShadingASPPHead(BoundedRegressionHeadMixin, ASPPHead):
     [0.25, 1.6] (it exceeds 1 near the lamp). Output: (B, 1, H, W) in
     ``value_range`` = (0, 2) by default, a scaled sigmoid of the raw output.
     Ground truth: ``gt_shading_map`` (0 = invalid). Accepts every
-    :class:`ASPPHead` argument; ``loss_decode`` defaults to
+    :class:`ASPPHead` argument and ``bottleneck``
+    (:class:`ASPPBottleneckMixin`); ``loss_decode`` defaults to
     :class:`MaskedL1Loss` with ``valid_rule='nonzero'`` (``loss_shading``).
     """
 
