@@ -212,12 +212,12 @@ class MultiTaskMetric(BaseMetric):
             raise ValueError(f'num_classes must be >= 1, got {num_classes}')
         self.num_classes = num_classes
         self.normal_thresholds = tuple(float(t) for t in normal_thresholds)
-        for name, value, low in (('boundary_ratio', boundary_ratio, 0.0),
-                                 ('depth_rel_jump', depth_rel_jump, 0.0),
-                                 ('normal_edge_deg', normal_edge_deg, 0.0),
-                                 ('rare_fraction', rare_fraction, 0.0)):
-            if not value > low:
-                raise ValueError(f'{name} must be > {low}, got {value}')
+        for name, value in (('boundary_ratio', boundary_ratio),
+                            ('depth_rel_jump', depth_rel_jump),
+                            ('normal_edge_deg', normal_edge_deg),
+                            ('rare_fraction', rare_fraction)):
+            if not value > 0:
+                raise ValueError(f'{name} must be > 0.0, got {value}')
         if rare_fraction > 1:
             raise ValueError(f'rare_fraction must be <= 1, got '
                              f'{rare_fraction}')

@@ -80,9 +80,8 @@ def label_band(label: Tensor, ignore_index: int, width: int) -> Tensor:
     valid = label != ignore_index
     band = torch.zeros_like(valid)
     for cls in torch.unique(label[valid]):
-        near = F.max_pool2d((label == cls).float()[None, None],
-                            2 * width + 1, stride=1, padding=width)[0, 0] > 0
-        band |= valid & (label != cls) & near
+        # distance <= width, i.e. < width + 1
+        band |= valid & (label != cls) & dilate(label == cls, width + 1)
     return band
 
 
