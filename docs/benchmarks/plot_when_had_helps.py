@@ -11,9 +11,9 @@ Usage (from the repository root):
         --out docs/benchmarks/when_had_helps.png
 """
 import argparse
-import glob
 import json
 import os.path as osp
+import sys
 
 import matplotlib
 
@@ -21,24 +21,12 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from rescore_final_checkpoints import load_rescored  # noqa: E402
+
 REGION_KEYS = ('semantic/mIoU@rare', 'semantic/mIoU@boundary',
                'depth/abs_err@edge', 'depth/abs_err@rare',
                'normal/mean_angle@edge')
-
-
-def rescored(summary_path: str) -> dict:
-    """``{method: {key: [values over seeds]}}`` from the
-    ``final_metrics_rescored.json`` files beside ``benchmark.json``
-    (``rescore_final_checkpoints.py``); empty if there are none."""
-    out: dict = {}
-    pattern = osp.join(osp.dirname(summary_path), '*_seed*',
-                       'final_metrics_rescored.json')
-    for path in sorted(glob.glob(pattern)):
-        method = osp.basename(osp.dirname(path)).split('_')[0]
-        with open(path) as f:
-            for key, value in json.load(f)['metrics'].items():
-                out.setdefault(method, {}).setdefault(key, []).append(value)
-    return out
 
 
 def main(argv=None) -> None:
@@ -75,7 +63,8 @@ def main(argv=None) -> None:
             vals = [summary['rows'][m].get('regions', {}).get(key, [])
                     for m in methods]
             if not any(np.isfinite(v).any() for v in vals if v):
-                again = rescored(path)  # NaN in the runs: rescored values
+                # NaN in the runs: the values rescored beside benchmark.json
+                again = load_rescored(osp.dirname(path))
                 vals = [again.get(m, {}).get(key, []) for m in methods]
             if not any(np.isfinite(v).any() for v in vals if v):
                 ax.text(0.5, 0.5, 'not measured\n(NaN in these runs)',

@@ -25,13 +25,25 @@ import sys
 import tempfile
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.join(REPO, 'tools'))
+RESCORED = 'final_metrics_rescored.json'
 
-import test as test_tool  # noqa: E402
+
+def load_rescored(runs_dir: str) -> dict:
+    """``{method: {key: [value per seed]}}`` of the rescored runs under
+    ``runs_dir`` (run dirs named ``{method}_{order}_seed{k}``)."""
+    out: dict = {}
+    for path in sorted(glob.glob(osp.join(runs_dir, '*_seed*', RESCORED))):
+        method = osp.basename(osp.dirname(path)).split('_')[0]
+        with open(path) as f:
+            for key, value in json.load(f)['metrics'].items():
+                out.setdefault(method, {}).setdefault(key, []).append(value)
+    return out
 
 
 def rescore(run_dir: str) -> dict:
     """Evaluate ``run_dir``'s last phase checkpoint and check it."""
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    import test as test_tool  # mmseg and the runner: only when scoring
     with open(osp.join(run_dir, 'benchmark_run.json')) as f:
         cmd = json.load(f)['command']
     config = osp.join(REPO, cmd[2][cmd[2].index('configs/'):])
@@ -54,21 +66,13 @@ def table(runs_dir: str) -> str:
     """Mean ± std over seeds of the boundary metrics, per method."""
     import numpy as np
     keys = ('semantic/mIoU@boundary', 'semantic/aAcc@boundary')
-    by_method: dict = {}
-    for path in sorted(glob.glob(osp.join(runs_dir, '*_seed*',
-                                          'final_metrics_rescored.json'))):
-        method = osp.basename(osp.dirname(path)).split('_')[0]
-        with open(path) as f:
-            metrics = json.load(f)['metrics']
-        by_method.setdefault(method, []).append([metrics[k] for k in keys])
     lines = ['| method | seeds | ' + ' | '.join(keys) + ' |',
              '|---' * (len(keys) + 2) + '|']
-    for method, rows in by_method.items():
-        v = np.array(rows)
+    for method, metrics in load_rescored(runs_dir).items():
+        v = np.array([metrics[k] for k in keys]).T
         cells = [f'{m:.2f} ± {s:.2f}' for m, s in
                  zip(v.mean(0), v.std(0, ddof=1))]
-        lines.append(f'| {method} | {len(rows)} | ' + ' | '.join(cells) +
-                     ' |')
+        lines.append(f'| {method} | {len(v)} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
 
 
@@ -77,7 +81,7 @@ if __name__ == '__main__':
         print(table(sys.argv[2]))
         sys.exit(0)
     for run in sys.argv[1:]:
-        out = osp.join(run, 'final_metrics_rescored.json')
+        out = osp.join(run, RESCORED)
         if not osp.exists(out):
             result = rescore(run)  # nothing is written if it fails
             with open(out, 'w') as f:
