@@ -8,6 +8,7 @@ from . import compat
 
 compat.apply()
 
+from . import tasks  # noqa: E402,F401  (the ground floor: read by all)
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 

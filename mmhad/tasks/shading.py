@@ -1,0 +1,35 @@
+"""Shading: the non-negative illumination factor per pixel."""
+import numpy as np
+
+from . import register_task
+from .base import LOWER, Measure, RegressionTask
+
+
+@register_task
+class ShadingTask(RegressionTask):
+    """Scalar shading (image = albedo x shading), ``>= 0``, 0 = invalid.
+
+    - disk: ``{split}/shading/{i}.npy``, H x W (or H x W x 1), finite,
+      ``>= 0``;
+    - head: a bounded regression (``sigmoid`` into ``[0, 2]``), masked L1;
+    - metric: ``abs_err``, mean ``|pred - gt|`` over valid pixels.
+    """
+
+    name = 'shading'
+    kind = 'scalar'
+    channels = 1
+    unit = 'shading factor'
+    value_range = (0.0, 2.0)
+    metrics = dict(abs_err=Measure(LOWER, ''))
+    scorer = 'abs_err'
+    head = dict(type='RegressionASPPHead', task='shading')
+    loss = dict(type='MaskedL1Loss', valid_rule='nonzero',
+                loss_name='loss_shading')
+    activation = 'sigmoid_range'
+    draw = dict(style='colormap', cmap='gray', shared_scale=True)
+
+    def check_values(self, array: np.ndarray, path: str, **options) -> None:
+        """Shading on disk may exceed the head's range; it must be >= 0."""
+        if (array < 0).any():
+            raise ValueError(f'shading {path} has negative values (min '
+                             f'{float(array.min()):g}); 0 marks invalid')
