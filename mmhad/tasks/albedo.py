@@ -20,6 +20,7 @@ class AlbedoTask(RegressionTask):
     value_range = (0.0, 1.0)
     metrics = dict(abs_err=Measure(LOWER, 'reflectance'))
     scorer = 'abs_err'
+    position = 4
     head = dict(type='RegressionASPPHead', task='albedo')
     loss = dict(type='MaskedL1Loss', valid_rule='nonzero',
                 loss_name='loss_albedo')

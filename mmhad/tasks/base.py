@@ -91,6 +91,9 @@ class TaskType:
             every metric with that prefix (``within_*``).
         scorer (str): Name of the scorer in
             :data:`mmhad.evaluation.SCORERS` that computes :attr:`metrics`.
+        position (int): Where the task comes among the registered ones in
+            metric dicts and reports (ascending, ties by name); the built-in
+            types take 0-5, a new one comes after them by default.
         head (dict): Default decode head config (``type`` and task-specific
             arguments; a model config adds channels and norms).
         loss (dict): Default task loss (a head's ``loss_decode``).
@@ -126,6 +129,7 @@ class TaskType:
     interpolation: str = 'nearest'
     metrics: Dict[str, Measure] = {}
     scorer: str = ''
+    position: int = 100
     head: dict = {}
     loss: dict = {}
     activation: str = ''

@@ -24,6 +24,7 @@ class DepthTask(RegressionTask):
     unit = 'm'
     metrics = dict(abs_err=Measure(LOWER, 'm'), rel_err=Measure(LOWER, ''))
     scorer = 'depth'
+    position = 1
     head = dict(type='DepthASPPHead')
     loss = dict(type='MaskedL1Loss')
     activation = 'softplus'

@@ -24,6 +24,7 @@ class EdgeTask(ClassTask):
     metrics = dict(F1=Measure(HIGHER, '%'), IoU=Measure(HIGHER, '%'),
                    aAcc=Measure(HIGHER, '%'))
     scorer = 'edge'
+    position = 3
     head = dict(type='EdgeASPPHead')
     loss = dict(type='WeightedCrossEntropyLoss', use_sigmoid=False,
                 class_weight=[1.0, 5.0], avg_non_ignore=True,

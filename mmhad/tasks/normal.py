@@ -27,6 +27,7 @@ class NormalTask(RegressionTask):
         'within_*': Measure(HIGHER, '%'),
     }
     scorer = 'normal'
+    position = 2
     head = dict(type='NormalASPPHead')
     loss = dict(type='CosineNormalLoss')
     activation = 'unit'

@@ -32,6 +32,7 @@ class SemanticTask(ClassTask):
     metrics = dict(mIoU=Measure(HIGHER, '%'), aAcc=Measure(HIGHER, '%'),
                    IoU=Measure(HIGHER, '%'))
     scorer = 'semantic'
+    position = 0
     head = dict(type='ASPPHead')
     loss = dict(type='CrossEntropyLoss', use_sigmoid=False,
                 avg_non_ignore=True, loss_weight=1.0, loss_name='loss_ce')

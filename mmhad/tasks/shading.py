@@ -22,6 +22,7 @@ class ShadingTask(RegressionTask):
     value_range = (0.0, 2.0)
     metrics = dict(abs_err=Measure(LOWER, ''))
     scorer = 'abs_err'
+    position = 5
     head = dict(type='RegressionASPPHead', task='shading')
     loss = dict(type='MaskedL1Loss', valid_rule='nonzero',
                 loss_name='loss_shading')
