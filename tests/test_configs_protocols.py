@@ -14,6 +14,10 @@ PAIRS = {  # paper-protocol leaf -> the same method under the mmhad protocol
     'had/had_r18-d8_3phase_synthetic.py',
     'protocols/had-paper_r18-d8_3phase_synthetic_paper-protocol.py':
     'had/ablations/had-paper_r18-d8_3phase_synthetic.py',
+    'protocols/had-release_r18-d8_3phase_synthetic_paper-protocol.py':
+    'had/ablations/had-release_r18-d8_3phase_synthetic.py',
+    'protocols/ewc_r18-d8_3phase_synthetic_paper-protocol.py':
+    'baselines/ewc_r18-d8_3phase_synthetic.py',
     'protocols/had_r18-d8_nyuv2_seg-depth-normal_paper-protocol.py':
     'had/had_r18-d8_nyuv2_seg-depth-normal.py',
     'protocols/lwf_r18-d8_nyuv2_seg-depth-normal_paper-protocol.py':
@@ -54,6 +58,16 @@ def test_paper_protocol_changes_hooks_augmentation_and_order(paper, mmhad):
             if h['type'] != 'StudentModeHook'] == p['custom_hooks']
     assert p['train_dataloader']['sampler']['shuffle'] is False
     # no augmentation: the mmhad pipeline without its random flip / scale
+    assert [t for t in m['train_dataloader']['dataset']['pipeline']
+            if not t['type'].startswith('Random')] == \
+        p['train_dataloader']['dataset']['pipeline']
+
+
+def test_paper_protocol_joint_changes_augmentation_and_order_only():
+    p = load('protocols/joint_r18-d8_synthetic_paper-protocol.py')
+    m = load('joint/joint_r18-d8_synthetic.py')
+    assert diff_keys(p, m) == {'train_dataloader.sampler.shuffle',
+                               'train_dataloader.dataset.pipeline'}
     assert [t for t in m['train_dataloader']['dataset']['pipeline']
             if not t['type'].startswith('Random')] == \
         p['train_dataloader']['dataset']['pipeline']

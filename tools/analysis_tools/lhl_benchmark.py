@@ -65,10 +65,14 @@ SEQUENCES = {
 #: Configs of the methods under a protocol other than mmhad's (``--protocol``).
 PROTOCOLS = {
     'paper': {
-        '3task': {
-            m: f'configs/protocols/{m}_r18-d8_3phase_synthetic_paper-protocol.py'
-            for m in ('finetune', 'lwf', 'had', 'had-paper')
-        }
+        '3task': dict(
+            {
+                m: 'configs/protocols/'
+                f'{m}_r18-d8_3phase_synthetic_paper-protocol.py'
+                for m in ('finetune', 'lwf', 'ewc', 'had', 'had-paper',
+                          'had-release')
+            },
+            joint='configs/protocols/joint_r18-d8_synthetic_paper-protocol.py')
     }
 }
 METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})
