@@ -51,19 +51,27 @@ def squeeze_hw1(array: np.ndarray) -> np.ndarray:
     return array[..., 0] if array.ndim == 3 and array.shape[2] == 1 else array
 
 
-def load_label_map(path: str, what: str, hw: ImageHW,
-                   backend_args: Optional[dict]) -> np.ndarray:
+def load_label_map(path: str,
+                   what: str,
+                   hw: ImageHW,
+                   backend_args: Optional[dict],
+                   finite: bool = True) -> np.ndarray:
     """Load an H x W (or H x W x 1) map of integer ids, unconverted.
 
+    Args:
+        finite (bool): Check float files for NaN/inf here. False leaves
+            them to the caller's value check (which then lists ``nan`` among
+            the offending values). Defaults to True.
+
     Returns:
-        np.ndarray: H x W, the file's dtype; float files are checked finite.
+        np.ndarray: H x W, the file's dtype.
     """
     label = squeeze_hw1(load_npy(path, backend_args))
     if label.ndim != 2:
         raise ValueError(f'{what} {path} must be H x W (or H x W x 1), '
                          f'got shape {label.shape}')
     check_hw(label.shape, hw, path, what)
-    if np.issubdtype(label.dtype, np.floating):
+    if finite and np.issubdtype(label.dtype, np.floating):
         check_finite(label, path, what)
     return label
 

@@ -37,7 +37,7 @@ class EdgeTask(ClassTask):
              results: Optional[dict] = None,
              backend_args: Optional[dict] = None,
              **options) -> np.ndarray:
-        edge = load_label_map(path, 'edge', hw, backend_args)
+        edge = load_label_map(path, 'edge', hw, backend_args, finite=False)
         values = np.unique(edge)
         bad = values[~np.isin(values, (-1, 0, 1))]
         if bad.size:
