@@ -10,3 +10,11 @@ env_cfg = dict(
 )
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)
+
+# Drawing (off unless a visualization hook draws, e.g. tools/test.py
+# --show-dir): one panel per sample, every task through its definition's
+# `draw` spec. Add TensorboardVisBackend / WandbVisBackend to send the panels
+# (and scalars) there too (docs/visualization.md).
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='MultiTaskVisualizer', vis_backends=vis_backends, name='visualizer')

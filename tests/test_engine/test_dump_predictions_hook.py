@@ -4,8 +4,10 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmhad.engine.hooks.dump_predictions_hook import (PREDICTION_LAYOUT,
-                                                      DumpPredictionsHook)
+from mmhad.engine.hooks.dump_predictions_hook import DumpPredictionsHook
+from mmhad.tasks import RegressionTask, get_task, register_task, task_names
+
+BUILT_IN = ('semantic', 'depth', 'normal', 'edge', 'albedo', 'shading')
 
 
 def test_new_tasks_are_dumped_like_ground_truth(tmp_path):
@@ -18,7 +20,7 @@ def test_new_tasks_are_dumped_like_ground_truth(tmp_path):
     sample.pred_albedo_map = PixelData(data=albedo)
     sample.pred_shading_map = PixelData(data=shading)
     DumpPredictionsHook(str(tmp_path)).dump([sample])
-    assert {PREDICTION_LAYOUT[k][0] for k in PREDICTION_LAYOUT} == {
+    assert {get_task(t).folder for t in BUILT_IN} == {
         'label', 'depth', 'normal', 'edge', 'albedo', 'shading'}
     out = {f: np.load(tmp_path / f / '7.npy')
            for f in ('edge', 'albedo', 'shading')}
@@ -29,3 +31,30 @@ def test_new_tasks_are_dumped_like_ground_truth(tmp_path):
                                   albedo.permute(1, 2, 0).numpy())
     assert out['shading'].shape == (h, w, 1)
     assert not (tmp_path / 'label').exists()  # semantics not predicted
+
+
+def test_a_task_registered_here_is_dumped_by_its_definition(tmp_path):
+    """A 2-channel flow-like task defined in this file only: its folder,
+    prediction field and dump form come from the definition."""
+
+    @register_task(force=True)
+    class ToyFlowTask(RegressionTask):
+        """Dumped as H x W x 2 into its own folder."""
+
+        name, kind, channels, folder = 'toy_dump_flow', 'multi', 2, 'flow_xy'
+
+    assert 'toy_dump_flow' in task_names()
+    h, w = 3, 4
+    flow = torch.randn(2, h, w)
+    labels = torch.randint(0, 6, (1, h, w))
+    sample = SegDataSample(metainfo=dict(img_path='/data/val/image/2.npy'))
+    sample.pred_toy_dump_flow_map = PixelData(data=flow)
+    sample.pred_sem_seg = PixelData(data=labels)
+    DumpPredictionsHook(str(tmp_path)).dump([sample])
+    saved = np.load(tmp_path / 'flow_xy' / '2.npy')
+    assert saved.shape == (h, w, 2) and saved.dtype == np.float32
+    np.testing.assert_array_equal(saved, flow.permute(1, 2, 0).numpy())
+    label = np.load(tmp_path / 'label' / '2.npy')
+    assert label.shape == (h, w) and label.dtype == np.float32
+    np.testing.assert_array_equal(label, labels[0].numpy())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['flow_xy', 'label']

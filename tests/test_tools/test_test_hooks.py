@@ -18,8 +18,8 @@ from mmhad.engine.hooks.dump_predictions_hook import DumpPredictionsHook
 from mmhad.engine.hooks.sync_norm_hook import (SyncNormStatsHook,
                                                local_norm_stats)
 from mmhad.engine.hooks.visualization_hook import (MultiTaskVisualizationHook,
-                                                   load_rgb_image,
-                                                   normal_to_rgb)
+                                                   load_rgb_image)
+from mmhad.visualization import MultiTaskVisualizer, vector_to_rgb
 
 H, W = 8, 12
 
@@ -49,15 +49,21 @@ def test_load_rgb_image_and_normal_colours(image):
         img, np.round(np.load(image) * 255).astype(np.uint8))
     normal = torch.zeros(3, 2, 2)
     normal[:, 0, 0] = torch.tensor([1., 0., 0.])
-    rgb = normal_to_rgb(normal)
+    rgb = vector_to_rgb(normal)
     assert rgb.shape == (2, 2, 3)
     assert rgb[0, 0].tolist() == [255, 128, 128]
     assert rgb[1, 1].tolist() == [0, 0, 0]  # invalid (all-zero) is black
 
 
-def test_visualization_hook_draws_learned_tasks_only(image, tmp_path):
+@pytest.mark.parametrize('visualizer_cls',
+                         [SegLocalVisualizer, MultiTaskVisualizer])
+def test_visualization_hook_draws_learned_tasks_only(image, tmp_path,
+                                                     visualizer_cls):
+    """One panel per sample, rows = predicted tasks (depth, normal,
+    semantic): input | GT | prediction, + a colour bar column for depth;
+    any visualizer's backends receive it."""
     save_dir = str(tmp_path / 'show')
-    visualizer = SegLocalVisualizer.get_instance(
+    visualizer = visualizer_cls.get_instance(
         f'vis_{uuid.uuid4().hex}',
         vis_backends=[dict(type='LocalVisBackend')],
         save_dir=save_dir)
@@ -75,9 +81,9 @@ def test_visualization_hook_draws_learned_tasks_only(image, tmp_path):
         'sem': dict(pred_sem_seg=labels, **gt),
         'all': dict(pred_sem_seg=labels, pred_depth_map=depth,
                     pred_normal_map=normal, **gt),
-        # normals only: nothing for mmseg's visualizer
+        # normals only
         'normal': dict(pred_normal_map=normal, **gt),
-        # a prediction without ground truth: predictions only
+        # a prediction without ground truth: an empty GT cell
         'no_gt': dict(pred_sem_seg=labels, pred_depth_map=depth,
                       gt_sem_seg=labels),
     }
@@ -88,15 +94,42 @@ def test_visualization_hook_draws_learned_tasks_only(image, tmp_path):
     img_dir = osp.join(save_dir, 'vis_data', 'vis_image')
     files = sorted(os.listdir(img_dir))
     assert files == sorted([
-        'test_sem_0.png', 'test_all_0.png', 'test_all_normal_0.png',
-        'test_normal_normal_0.png', 'test_no_gt_0.png'
+        'test_sem_0.png', 'test_all_0.png', 'test_normal_0.png',
+        'test_no_gt_0.png'
     ])
     shapes = {f: mmcv.imread(osp.join(img_dir, f)).shape[:2] for f in files}
-    assert shapes['test_sem_0.png'] == (H, 2 * W)  # gt | pred class maps
-    assert shapes['test_all_0.png'] == (2 * H, 2 * W)  # + depth below
-    assert shapes['test_no_gt_0.png'] == (2 * H, W)  # predictions only
-    assert shapes['test_all_normal_0.png'] == (H, 3 * W)  # img | gt | pred
-    assert shapes['test_normal_normal_0.png'] == (H, 3 * W)
+    legend = max(4, W // 8)
+    assert shapes['test_sem_0.png'] == (H, 3 * W)  # img | gt | pred
+    assert shapes['test_all_0.png'] == (3 * H, 3 * W + legend)
+    assert shapes['test_no_gt_0.png'] == (2 * H, 3 * W + legend)
+    assert shapes['test_normal_0.png'] == (H, 3 * W)
+    # the normal row of 'all' is the normals-only panel
+    panels = {f: mmcv.imread(osp.join(img_dir, f), channel_order='rgb')
+              for f in files}
+    np.testing.assert_array_equal(panels['test_all_0.png'][H:2 * H, :3 * W],
+                                  panels['test_normal_0.png'])
+    np.testing.assert_array_equal(panels['test_normal_0.png'][:, 2 * W:],
+                                  vector_to_rgb(normal))
+
+
+def test_visualization_hook_interval_and_test_out_dir(image, tmp_path):
+    visualizer = MultiTaskVisualizer.get_instance(
+        f'vis_{uuid.uuid4().hex}',
+        vis_backends=[dict(type='LocalVisBackend')],
+        save_dir=str(tmp_path / 'show'))
+    hook = MultiTaskVisualizationHook(draw=True, interval=2,
+                                      test_out_dir='panels')
+    runner = SimpleNamespace(iter=0, work_dir=str(tmp_path), timestamp='ts')
+    sample = make_sample(image, pred_depth_map=torch.rand(1, H, W))
+    for batch_idx in range(3):
+        hook.after_test_iter(runner, batch_idx, {}, [sample])
+    hook.after_val_iter(runner, 0, {}, [sample])  # not an interval-th
+    hook.after_val_iter(runner, 1, {}, [sample])
+    hook.after_train_iter(runner, 1, {}, [sample])  # never in training
+    assert os.listdir(tmp_path / 'ts' / 'panels') == ['test_7.png']
+    assert os.listdir(tmp_path / 'show' / 'vis_data' / 'vis_image') == [
+        'val_7_0.png']
+    assert visualizer.dataset_meta  # mmseg's defaults when none is given
 
 
 def test_dump_predictions_hook_writes_dataset_layout(tmp_path):

@@ -1,24 +1,18 @@
 """Write test predictions to disk (``tools/test.py --out DIR``)."""
 import os
 import os.path as osp
-from typing import Dict, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.hooks import Hook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-#: Prediction field -> (folder, function making the on-disk array from the
-#: packed C x H x W data), following the ``.npy`` layout of
-#: ``docs/data_contract.md``.
-PREDICTION_LAYOUT: Dict[str, tuple] = {
-    'pred_sem_seg': ('label', lambda x: x[0].astype(np.float32)),
-    'pred_depth_map': ('depth', lambda x: x.transpose(1, 2, 0)),
-    'pred_normal_map': ('normal', lambda x: x.transpose(1, 2, 0)),
-    'pred_edge_map': ('edge', lambda x: x[0].astype(np.float32)),
-    'pred_albedo_map': ('albedo', lambda x: x.transpose(1, 2, 0)),
-    'pred_shading_map': ('shading', lambda x: x.transpose(1, 2, 0)),
-}
+from mmhad.tasks import get_task, task_names
+
+#: dtype of every dumped array: the ``.npy`` data contract stores class ids
+#: as float32 too (``docs/data_contract.md``).
+DUMP_DTYPE = np.float32
 
 
 @HOOKS.register_module()
@@ -26,16 +20,15 @@ class DumpPredictionsHook(Hook):
     """Save every test prediction as ``.npy`` in the data-contract layout.
 
     For a sample whose image is ``.../{i}.npy`` it writes, for each task the
-    model predicts, ``{out_dir}/label/{i}.npy`` (H x W float32 class ids),
-    ``{out_dir}/depth/{i}.npy`` (H x W x 1 float32, the unit of the training
-    depth), ``{out_dir}/normal/{i}.npy`` (H x W x 3 float32 unit vectors),
-    ``{out_dir}/edge/{i}.npy`` (H x W float32, 0 / 1),
-    ``{out_dir}/albedo/{i}.npy`` (H x W x 3 float32) and
-    ``{out_dir}/shading/{i}.npy`` (H x W x 1 float32), at the original image
-    size - the same layout as a dataset
-    split, so predictions can be scored offline like ground truth. Each
-    rank writes its own samples (duplicates that the distributed sampler
-    adds rewrite a file with the same content).
+    model predicts (each registered task type whose ``pred_field`` the
+    sample holds), ``{out_dir}/{task.folder}/{i}.npy``: the task's
+    ``to_numpy`` form as float32 - H x W class ids for class tasks
+    (semantic segmentation in ``label/``), H x W x C values for regressions
+    (depth H x W x 1 in the unit of the training depth, normals H x W x 3
+    unit vectors) - at the original image size: the same layout as a
+    dataset split, so predictions can be scored offline like ground truth.
+    Each rank writes its own samples (duplicates that the distributed
+    sampler adds rewrite a file with the same content).
 
     Args:
         out_dir (str): Output directory.
@@ -70,13 +63,14 @@ class DumpPredictionsHook(Hook):
 
     def dump(self, outputs: Sequence[SegDataSample]) -> None:
         """Write the predictions of one batch."""
+        tasks = [get_task(name) for name in task_names()]
         for output in outputs:
             stem = osp.splitext(osp.basename(output.img_path))[0]
-            for key, (folder, to_disk) in PREDICTION_LAYOUT.items():
-                if key not in output:
+            for task in tasks:
+                if task.pred_field not in output:
                     continue
-                data = output.get(key).data.detach().cpu().numpy()
-                folder = osp.join(self.out_dir, folder)
+                array = task.to_numpy(output.get(task.pred_field).data)
+                folder = osp.join(self.out_dir, task.folder)
                 os.makedirs(folder, exist_ok=True)
                 np.save(osp.join(folder, f'{stem}.npy'),
-                        np.ascontiguousarray(to_disk(data)))
+                        np.ascontiguousarray(array, dtype=DUMP_DTYPE))

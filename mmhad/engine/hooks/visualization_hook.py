@@ -1,23 +1,17 @@
-"""Draw multi-task test/val predictions (``tools/test.py --show-dir``)."""
+"""Draw multi-task val/test predictions (``tools/test.py --show-dir``)."""
 import io
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence
 
 import mmcv
 import mmengine.fileio as fileio
 import numpy as np
-import torch
 from mmengine.dist import is_main_process
-from mmengine.structures import PixelData
 from mmseg.engine.hooks import SegVisualizationHook
 from mmseg.registry import HOOKS
 from mmseg.structures import SegDataSample
 
-#: (prediction, ground truth) fields that mmseg's ``SegLocalVisualizer``
-#: draws: class maps over the image, depth maps as a heat map below it.
-SEG_LOCAL_FIELDS: Tuple[Tuple[str, str], ...] = (
-    ('pred_sem_seg', 'gt_sem_seg'), ('pred_depth_map', 'gt_depth_map'))
-NORMAL_FIELDS: Tuple[str, str] = ('pred_normal_map', 'gt_normal_map')
+from mmhad.visualization import MultiTaskVisualizer, draw_panel, publish
 
 
 def load_rgb_image(path: str,
@@ -46,46 +40,34 @@ def load_rgb_image(path: str,
     return np.ascontiguousarray(img)
 
 
-def normal_to_rgb(normal: torch.Tensor) -> np.ndarray:
-    """Colour a 3 x H x W normal map: ``(n + 1) / 2`` as RGB, zero = black.
-
-    Args:
-        normal (Tensor): Normal vectors (camera frame), 3 x H x W.
-
-    Returns:
-        np.ndarray: H x W x 3 uint8 image.
-    """
-    normal = torch.as_tensor(normal).detach().float().cpu()
-    normal = torch.nan_to_num(normal)
-    valid = (normal != 0).any(0, keepdim=True)
-    rgb = ((normal.clamp(-1, 1) + 1) * 127.5).round() * valid
-    return rgb.to(torch.uint8).permute(1, 2, 0).numpy()
-
-
 @HOOKS.register_module()
 class MultiTaskVisualizationHook(SegVisualizationHook):
     """:class:`SegVisualizationHook` for multi-task samples and ``.npy``
     images.
 
-    mmseg's hook decodes ``img_path`` with ``mmcv.imfrombytes``, which cannot
-    read the MTAN ``.npy`` images, and hands the whole sample to
-    ``SegLocalVisualizer.add_datasample``, which stacks a depth heat map
-    below the class map and then joins ground truth and prediction side by
-    side - a crash when a task has ground truth but no prediction (a model
-    that has not learned it yet). This hook
+    Every ``interval``-th validation / test batch (mmseg's semantics:
+    nothing unless ``draw``; ``show`` displays instead of storing), each
+    sample is drawn as one panel - the input and, per task the model
+    predicts, ground truth beside prediction, rows = tasks - by
+    :class:`~mmhad.visualization.MultiTaskVisualizer` (any other current
+    visualizer gets the same panel through its ``add_image``) and sent to
+    the configured ``vis_backends`` as ``{mode}_{image stem}`` (``test_7``
+    for ``.../7.npy``). Tasks with ground truth but no prediction (not
+    learned yet) are not drawn; predictions without ground truth are drawn
+    alone. ``.npy`` images are read by :func:`load_rgb_image`. Only the
+    main process draws.
 
-    - loads ``.npy`` images (:func:`load_rgb_image`);
-    - passes the visualizer only the predicted tasks it can draw
-      (``pred_sem_seg``, ``pred_depth_map``), with their ground truth when
-      every one of them has it, and saves the result as
-      ``{mode}_{image stem}`` (``test_7`` for ``.../7.npy``);
-    - saves surface normals, which mmseg does not draw, as a separate image
-      ``{mode}_{image stem}_normal``: input | ground truth | prediction,
-      coloured ``(n + 1) / 2`` (:func:`normal_to_rgb`).
-
-    Only the main process draws (as mmseg's visualizer does). Arguments are
-    those of :class:`SegVisualizationHook`.
+    Args:
+        test_out_dir (str, optional): In testing, also write each panel to
+            ``{work_dir}/{timestamp}/{test_out_dir}/{name}.png`` (as
+            mmdet's hook), instead of sending it to the backends.
+        **kwargs: Arguments of :class:`SegVisualizationHook` (``draw``,
+            ``interval``, ``show``, ``wait_time``, ``backend_args``).
     """
+
+    def __init__(self, test_out_dir: Optional[str] = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.test_out_dir = test_out_dir
 
     def _after_iter(self,
                     runner,
@@ -102,75 +84,22 @@ class MultiTaskVisualizationHook(SegVisualizationHook):
             img_path = output.img_path
             img = load_rgb_image(img_path, self.backend_args)
             name = f'{mode}_{osp.splitext(osp.basename(img_path))[0]}'
-            sample, draw_gt = self.seg_local_sample(output)
-            if sample is not None:
-                self._visualizer.add_datasample(
-                    name,
-                    img,
-                    data_sample=sample,
-                    draw_gt=draw_gt,
-                    show=self.show,
-                    wait_time=self.wait_time,
-                    step=runner.iter)
-            normals = self.draw_normals(img, output)
-            if normals is not None:
-                if self.show:
-                    self._visualizer.show(
-                        normals,
-                        win_name=f'{name}_normal',
-                        wait_time=self.wait_time)
-                else:
-                    self._visualizer.add_image(f'{name}_normal', normals,
-                                               runner.iter)
+            out_file = None
+            if self.test_out_dir and mode == 'test':
+                out_file = osp.join(runner.work_dir, runner.timestamp,
+                                    self.test_out_dir, f'{name}.png')
+            self.draw_sample(name, img, output, runner.iter, out_file)
 
-    @staticmethod
-    def seg_local_sample(
-            output: SegDataSample) -> Tuple[Optional[SegDataSample], bool]:
-        """The part of ``output`` that ``SegLocalVisualizer`` can draw.
-
-        Args:
-            output (SegDataSample): A model output with ground truth.
-
-        Returns:
-            tuple: A sample with the predicted class / depth maps (None if
-            there is neither) and whether their ground truth is included
-            (only when every predicted one has it, so that the ground-truth
-            and prediction panels have the same height).
-        """
-        pairs = [(p, g) for p, g in SEG_LOCAL_FIELDS if p in output]
-        if not pairs:
-            return None, False
-        draw_gt = all(g in output for _, g in pairs)
-        sample = SegDataSample(metainfo=output.metainfo)
-        for pred_key, gt_key in pairs:
-            sample.set_data({pred_key: output.get(pred_key)})
-            if draw_gt:
-                sample.set_data({gt_key: output.get(gt_key)})
-        return sample, draw_gt
-
-    @staticmethod
-    def draw_normals(img: np.ndarray,
-                     output: SegDataSample) -> Optional[np.ndarray]:
-        """Input | ground-truth normals | predicted normals, side by side.
-
-        Args:
-            img (np.ndarray): The input image, H x W x 3 uint8.
-            output (SegDataSample): A model output with ground truth.
-
-        Returns:
-            np.ndarray, optional: The drawn image, or None if the sample has
-            no normal prediction.
-        """
-        pred_key, gt_key = NORMAL_FIELDS
-        if pred_key not in output:
-            return None
-        panels: List[np.ndarray] = [img]
-        for key in (gt_key, pred_key):
-            field = output.get(key)
-            if isinstance(field, PixelData):
-                panel = normal_to_rgb(field.data)
-                if panel.shape[:2] != img.shape[:2]:
-                    panel = mmcv.imresize(panel,
-                                          (img.shape[1], img.shape[0]))
-                panels.append(panel)
-        return np.concatenate(panels, axis=1)
+    def draw_sample(self, name: str, img: np.ndarray,
+                    output: SegDataSample, step: int,
+                    out_file: Optional[str] = None) -> None:
+        """Draw one sample with the current visualizer."""
+        visualizer = self._visualizer
+        if isinstance(visualizer, MultiTaskVisualizer):
+            visualizer.add_datasample(
+                name, img, data_sample=output, show=self.show,
+                wait_time=self.wait_time, out_file=out_file, step=step)
+            return
+        meta = getattr(visualizer, 'dataset_meta', None) or {}
+        publish(visualizer, name, draw_panel(img, output, meta.get('palette')),
+                self.show, self.wait_time, out_file, step)
