@@ -99,8 +99,10 @@ class CityscapesMultiTaskDataset(MTANNpyDataset):
             backend_args=backend_args)
 
     def task_folders(self) -> Dict[str, str]:
-        """Folder of each task: ``label_{num_classes}`` and ``depth``."""
-        return dict(semantic=f'label_{self.num_classes}', depth='depth')
+        """Folder of each task: ``label_{num_classes}`` for the labels, the
+        task type's (``depth``) otherwise."""
+        return dict(
+            super().task_folders(), semantic=f'label_{self.num_classes}')
 
     @property
     def num_disk_classes(self) -> int:

@@ -5,29 +5,45 @@ ships NYUv2 and Cityscapes as one ``.npy`` file per sample and per modality::
 
     {data_root}/{split}/{folder}/{i}.npy      i = 0 .. N-1
 
-where ``folder`` is ``image`` or the annotation folder of a task
-(``label``/``depth``/``normal`` for NYUv2, ``label_7``/``label_19``/``depth``
-for Cityscapes). Subclasses only declare which tasks they support and in
-which folder each task lives; listing, checking and building the data infos
-is done here once.
+where ``folder`` is ``image`` or the annotation folder of a task (by
+default its type's :attr:`~mmhad.tasks.TaskType.folder`: ``label``/``depth``/
+``normal`` for NYUv2; Cityscapes overrides ``label_7``/``label_19``).
+Subclasses only declare which task types they support and where a folder
+differs from the type's; listing, checking and building the data infos is
+done here once.
 """
 import os.path as osp
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import (Callable, Dict, Iterator, List, Mapping, Optional,
+                    Sequence, Tuple, Union)
 
 import mmengine.fileio as fileio
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-#: ``results`` key that carries the file path of each task's annotation.
-TASK_PATH_KEYS: Dict[str, str] = {
-    'semantic': 'seg_map_path',
-    'depth': 'depth_map_path',
-    'normal': 'normal_map_path',
-    'edge': 'edge_map_path',
-    'albedo': 'albedo_map_path',
-    'shading': 'shading_map_path',
-}
+from mmhad.tasks import get_task, task_names
+
+
+class _TaskPathKeys(Mapping):
+    """Task name -> its type's ``path_key``, read from the registry on every
+    access (so a task type registered later is included)."""
+
+    def __getitem__(self, task: str) -> str:
+        return get_task(task).path_key
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(task_names())
+
+    def __len__(self) -> int:
+        return len(task_names())
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
+#: ``results`` key that carries the file path of each task's annotation
+#: (``seg_map_path``, ``depth_map_path``, ...; every registered task type).
+TASK_PATH_KEYS: Mapping[str, str] = _TaskPathKeys()
 
 #: A task name or a sequence of them (``None`` = every supported task).
 TaskSpec = Union[str, Sequence[str]]
@@ -52,18 +68,18 @@ class MTANNpyDataset(BaseSegDataset):
     Used directly, it reads the NYUv2-style folders ``image``, ``label``,
     ``depth`` (metres) and ``normal`` with the classes given in ``metainfo``
     (e.g. the synthetic scenes of ``mmhad.datasets.synthetic_scenes``).
-    Subclasses fix their classes and folders: they set :attr:`TASK_TYPES`,
-    :attr:`METAINFO`, :attr:`DEPTH_IS_INVERSE`, either
-    :attr:`TASK_FOLDERS` or :meth:`task_folders`, and optionally
+    Subclasses fix their classes and folders: they set :attr:`TASK_TYPES`
+    (any registered task types, see :mod:`mmhad.tasks`), :attr:`METAINFO`,
+    :attr:`DEPTH_IS_INVERSE`, optionally :attr:`TASK_FOLDERS` or
+    :meth:`task_folders` (where a folder is not the type's ``folder``) and
     :attr:`DEFAULT_TASKS`.
 
     Each data info (one per sample) holds:
 
     - ``img_path`` (str): ``{data_root}/{split}/image/{i}.npy``.
-    - ``seg_map_path`` / ``depth_map_path`` / ``normal_map_path`` /
-      ``edge_map_path`` / ``albedo_map_path`` / ``shading_map_path`` (str):
-      the annotation file of each task in ``tasks`` (and only those, see
-      :data:`TASK_PATH_KEYS`).
+    - the task type's ``path_key`` (``seg_map_path``, ``depth_map_path``,
+      ... see :data:`TASK_PATH_KEYS`) (str): the annotation file of each
+      task in ``tasks`` (and only those).
     - ``tasks`` (list[str]): the tasks whose ground truth this sample lists.
     - ``num_classes`` (int): number of class ids stored on disk (labels are
       ``0 .. num_classes-1`` and ``-1`` = ignored), used by
@@ -91,8 +107,9 @@ class MTANNpyDataset(BaseSegDataset):
             :attr:`TASK_TYPES` unless a subclass says otherwise).
         metainfo (dict, optional): Overrides :attr:`METAINFO` (e.g. a subset
             of ``classes``, see ``BaseSegDataset``). Must give ``classes``
-            (and may give ``palette``) when the class defines none and
-            ``'semantic'`` is among ``tasks``. Defaults to None.
+            (and may give ``palette``) when the class defines none and a
+            task of kind ``'classes'`` (``'semantic'``) is among ``tasks``.
+            Defaults to None.
         indices (int | Sequence[int], optional): Keep only part of the
             samples, after sorting them by their numeric file name (mmengine
             ``BaseDataset`` semantics): an int ``n >= 0`` keeps the first
@@ -112,7 +129,8 @@ class MTANNpyDataset(BaseSegDataset):
 
     Raises:
         ValueError: If ``tasks`` is empty or names an unsupported task, or
-            ``'semantic'`` is requested without any ``classes``.
+            a ``'classes'`` task (``'semantic'``) is requested without any
+            ``classes``.
 
     Examples:
         >>> dataset = MTANNpyDataset(
@@ -123,9 +141,9 @@ class MTANNpyDataset(BaseSegDataset):
 
     #: Tasks this dataset can provide, in canonical order.
     TASK_TYPES: Tuple[str, ...] = ('semantic', 'depth', 'normal')
-    #: Folder (under ``{data_root}/{split}``) that holds each task's files.
-    TASK_FOLDERS: Dict[str, str] = dict(
-        semantic='label', depth='depth', normal='normal')
+    #: Folder (under ``{data_root}/{split}``) of a task's files where it is
+    #: not the task type's ``folder`` (``label``, ``depth``, ``normal``...).
+    TASK_FOLDERS: Dict[str, str] = {}
     #: Tasks loaded when ``tasks`` is None; None means all of
     #: :attr:`TASK_TYPES`.
     DEFAULT_TASKS: Optional[Tuple[str, ...]] = None
@@ -149,10 +167,11 @@ class MTANNpyDataset(BaseSegDataset):
         classes = self.METAINFO.get('classes')
         if metainfo is not None and metainfo.get('classes'):
             classes = metainfo['classes']
-        if 'semantic' in self.tasks and not classes:
-            raise ValueError(
-                f'{type(self).__name__}: task "semantic" needs class names; '
-                'pass metainfo=dict(classes=(...))')
+        for task in self.tasks:
+            if get_task(task).kind == 'classes' and not classes:
+                raise ValueError(
+                    f'{type(self).__name__}: task "{task}" needs class '
+                    'names; pass metainfo=dict(classes=(...))')
         folders = self.task_folders()
         data_prefix = dict(img_path=osp.join(split, _IMAGE_FOLDER))
         for task in self.tasks:
@@ -176,9 +195,14 @@ class MTANNpyDataset(BaseSegDataset):
         """Folder name of each supported task's annotations.
 
         Returns:
-            dict[str, str]: Task name -> folder under ``{data_root}/{split}``.
+            dict[str, str]: Task name -> folder under ``{data_root}/{split}``:
+            :attr:`TASK_FOLDERS` where it names the task, else the task
+            type's ``folder``.
         """
-        return dict(self.TASK_FOLDERS)
+        return {
+            task: self.TASK_FOLDERS.get(task, get_task(task).folder)
+            for task in self.TASK_TYPES
+        }
 
     @property
     def num_disk_classes(self) -> int:

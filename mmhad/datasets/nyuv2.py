@@ -35,5 +35,6 @@ class NYUv2MultiTaskDataset(MTANNpyDataset):
                  [222, 241, 23], [255, 205, 205], [0, 223, 228],
                  [106, 135, 204], [116, 28, 41], [240, 35, 235], [0, 166, 156],
                  [249, 139, 0], [225, 228, 194]])
-    # TASK_TYPES, TASK_FOLDERS and DEPTH_IS_INVERSE: the NYUv2-style
-    # defaults of MTANNpyDataset (semantic/depth/normal, metric depth).
+    # TASK_TYPES and DEPTH_IS_INVERSE: the NYUv2-style defaults of
+    # MTANNpyDataset (semantic/depth/normal, metric depth); each task's
+    # folder is its type's (label/depth/normal).

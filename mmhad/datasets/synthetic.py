@@ -14,23 +14,21 @@ class SyntheticScenesDataset(NYUv2MultiTaskDataset):
 
     Same layout, dtypes and invalid-pixel conventions as
     :class:`NYUv2MultiTaskDataset`; the classes differ (floor, wall,
-    ceiling, box, sphere, cylinder) and three more dense tasks are available
-    (``docs/data_contract.md``)::
-
-        {split}/edge/{i}.npy      H x W float32, 1 edge / 0, -1 = invalid
-        {split}/albedo/{i}.npy    H x W x 3 float32 in [0, 1], 0 = invalid
-        {split}/shading/{i}.npy   H x W x 1 float32 >= 0, 0 = invalid
+    ceiling, box, sphere, cylinder) and more dense tasks are available: every
+    task of the generator's ``TASK_FOLDERS``
+    (:mod:`mmhad.datasets.synthetic_scenes`), each in its own
+    ``{split}/{folder}/{i}.npy`` (shapes and values:
+    ``docs/data_contract.md``).
 
     ``tasks=None`` loads the classic three (:attr:`DEFAULT_TASKS`: semantic,
     depth, normal), so data written before generator 1.1.0 (without the
-    three new folders) and every 3-task config keep working; 6-task configs
-    list ``tasks`` explicitly.
+    newer folders) and every 3-task config keep working; configs with more
+    tasks list ``tasks`` explicitly.
 
     Examples:
         >>> dataset = SyntheticScenesDataset(
         ...     data_root='data/synthetic_scenes', split='val',
-        ...     tasks=('semantic', 'depth', 'normal', 'edge', 'albedo',
-        ...            'shading'))
+        ...     tasks=SyntheticScenesDataset.TASK_TYPES)
     """
 
     METAINFO = dict(

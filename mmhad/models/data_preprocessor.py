@@ -6,11 +6,20 @@ from mmengine.structures import PixelData
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
-#: Fields padded with 0 (= invalid) instead of mmseg's ``seg_pad_val``.
-ZERO_PADDED_FIELDS = ('gt_depth_map', 'gt_normal_map', 'gt_albedo_map',
-                      'gt_shading_map')
-#: Class-label fields padded with ``seg_pad_val`` (the ignore index).
-LABEL_PADDED_FIELDS = ('gt_edge_map', )
+from mmhad.tasks import get_task, task_names
+
+#: The field mmseg's ``stack_batch`` pads itself (with ``seg_pad_val``).
+MMSEG_GT_FIELD = 'gt_sem_seg'
+
+
+def gt_pad_values() -> Dict[str, float]:
+    """``gt_field`` -> ``pad_value`` of every registered task type but the
+    one whose ground truth is mmseg's ``gt_sem_seg``."""
+    tasks = [get_task(n) for n in task_names()]
+    return {
+        t.gt_field: t.pad_value
+        for t in tasks if t.gt_field != MMSEG_GT_FIELD
+    }
 
 
 @MODELS.register_module()
@@ -20,17 +29,16 @@ class MultiTaskDataPreProcessor(SegDataPreProcessor):
     mmseg's ``stack_batch`` pads ``gt_sem_seg`` with ``seg_pad_val`` (255,
     ignored), pads ``gt_depth_map`` with the same 255 (a valid-looking depth
     of 255 m) and does not pad the other dense fields at all. Here, by the
-    same amount as the image, the regression targets of
-    :data:`ZERO_PADDED_FIELDS` (depth, normals, albedo, shading) are padded
-    with 0, their "invalid" value, and the edge labels of
-    :data:`LABEL_PADDED_FIELDS` with ``seg_pad_val`` (ignored), whatever
-    mmseg's version does with them. Arguments are those of
-    :class:`SegDataPreProcessor`.
+    same amount as the image, the ground truth of every other registered task
+    type (its ``gt_field``) is padded with the type's ``pad_value``, its
+    "invalid" value (0 for regressions such as depth and normals,
+    the ignore index 255 for class labels such as edges), whatever mmseg's
+    version does with it. ``gt_sem_seg`` stays mmseg's. Arguments are those
+    of :class:`SegDataPreProcessor`.
     """
 
     def forward(self, data: dict, training: bool = False) -> Dict[str, Any]:
-        pad_values = {k: 0 for k in ZERO_PADDED_FIELDS}
-        pad_values.update({k: self.seg_pad_val for k in LABEL_PADDED_FIELDS})
+        pad_values = gt_pad_values()
         originals = [{
             k: s.get(k).data
             for k in pad_values if k in s

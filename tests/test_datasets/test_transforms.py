@@ -452,7 +452,7 @@ def test_with_flags_skip_new_maps(save_npy):
             intrinsic_results(save_npy, edge, albedo, shading))
     assert results['seg_fields'] == ['gt_albedo_map']
     assert 'gt_edge_map' not in results and 'gt_shading_map' not in results
-    assert 'with_albedo=True' in repr(build('LoadMultiTaskAnnotations'))
+    assert 'tasks=None' in repr(build('LoadMultiTaskAnnotations'))
 
 
 @pytest.mark.parametrize('kwargs, match', [

@@ -1,6 +1,8 @@
 import torch
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
 
+from tests.test_datasets.toy_tasks import toy_flow  # noqa: F401  (fixture)
 from tests.test_models.utils import make_batch
 
 
@@ -45,3 +47,18 @@ def test_edges_albedo_and_shading_are_padded_as_invalid():
         assert (s.get(key).data[:, :, 24:] == 0).all(), key
     # the padding the segmentor's distillation mask reads
     assert tuple(s.metainfo['padding_size']) == (0, 4, 0, 4)
+
+
+def test_a_task_registered_later_is_padded_with_its_pad_value(toy_flow):
+    pre = MODELS.build(
+        dict(type='MultiTaskDataPreProcessor', mean=[0., 0., 0.],
+             std=[1., 1., 1.], size=(20, 28), seg_pad_val=255))
+    batch = make_batch(n=2, height=16, width=24, tasks=('semantic', ))
+    flow = torch.full((2, 16, 24), 3.0)
+    for sample in batch['data_samples']:
+        sample.gt_toy_flow_map = PixelData(data=flow.clone())
+    s = pre(batch, training=True)['data_samples'][0]
+    assert s.gt_toy_flow_map.data.shape == (2, 20, 28)
+    assert (s.gt_toy_flow_map.data[:, :16, :24] == 3).all()
+    assert (s.gt_toy_flow_map.data[:, 16:, :] == 0).all()  # pad_value 0
+    assert (s.gt_toy_flow_map.data[:, :, 24:] == 0).all()

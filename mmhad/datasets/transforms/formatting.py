@@ -1,33 +1,37 @@
 """Pack a multi-task sample into ``inputs`` and a ``SegDataSample``."""
-from typing import Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
-import numpy as np
 from mmcv.transforms import to_tensor
 from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
-#: ``results`` key -> (channels C, dtype): packed as a C x H x W tensor from
-#: an H x W (C = 1; H x W x 1 is accepted too) or H x W x C array.
-DENSE_GT_KEYS = {
-    'gt_depth_map': (1, np.float32),
-    'gt_normal_map': (3, np.float32),
-    'gt_edge_map': (1, np.int64),
-    'gt_albedo_map': (3, np.float32),
-    'gt_shading_map': (1, np.float32),
-}
+from mmhad.tasks import TaskType, get_task, task_names
+
+#: ``SegDataSample`` field that mmseg's ``PackSegInputs`` itself fills (from
+#: ``gt_seg_map``); the task type with this ``gt_field`` is packed by mmseg.
+MMSEG_GT_FIELD = 'gt_sem_seg'
+#: ``PackSegInputs``'s meta keys around the task path keys.
+_META_HEAD = ('img_path', )
+_META_TAIL = ('tasks', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor',
+              'flip', 'flip_direction', 'reduce_zero_label')
 
 
-def _to_chw(array: np.ndarray, key: str, spec: Tuple[int, type]) -> np.ndarray:
-    """Turn an H x W (x C) map into a contiguous C x H x W array."""
-    channels, dtype = spec
-    if array.ndim == 2 and channels == 1:
-        array = array[..., None]
-    if array.ndim != 3 or array.shape[2] != channels:
-        expected = 'H x W' if channels == 1 else f'H x W x {channels}'
-        raise ValueError(f'{key} must be {expected}, got shape '
-                         f'{array.shape}')
-    return np.ascontiguousarray(array.transpose(2, 0, 1), dtype=dtype)
+def dense_tasks() -> List[TaskType]:
+    """Registered task types packed by mmhad (all but mmseg's semantic
+    labels), in their ``position`` order (ties by name)."""
+    tasks = [get_task(n) for n in task_names()]
+    tasks.sort(key=lambda t: (getattr(t, 'position', 100), t.name))
+    return [t for t in tasks if t.gt_field != MMSEG_GT_FIELD]
+
+
+def default_meta_keys() -> Tuple[str, ...]:
+    """``PackSegInputs``'s meta keys plus every registered task's path key
+    (``seg_map_path`` first) and ``tasks``."""
+    semantic = [get_task(n).path_key for n in task_names()
+                if get_task(n).gt_field == MMSEG_GT_FIELD]
+    paths = semantic + [t.path_key for t in dense_tasks()]
+    return (*_META_HEAD, *paths, *_META_TAIL)
 
 
 @TRANSFORMS.register_module()
@@ -38,35 +42,36 @@ class PackMultiTaskInputs(PackSegInputs):
     the tasks its dataset lists), following ``docs/data_contract.md``:
 
     - ``inputs``: C x H x W tensor (the image, as ``PackSegInputs``);
-    - ``gt_sem_seg``: ``PixelData`` of 1 x H x W int64, from ``gt_seg_map``;
-    - ``gt_depth_map``: 1 x H x W float32, from an H x W (or H x W x 1)
-      ``gt_depth_map``;
-    - ``gt_normal_map``: 3 x H x W float32, from an H x W x 3
-      ``gt_normal_map``;
-    - ``gt_edge_map``: 1 x H x W int64 (255 = ignored), from an H x W
-      ``gt_edge_map``;
-    - ``gt_albedo_map``: 3 x H x W float32, from an H x W x 3
-      ``gt_albedo_map``;
-    - ``gt_shading_map``: 1 x H x W float32, from an H x W (or H x W x 1)
-      ``gt_shading_map``.
+    - ``gt_sem_seg``: ``PixelData`` of 1 x H x W int64, from ``gt_seg_map``
+      (mmseg's packing);
+    - for every other registered task type whose ``results_key`` is in
+      ``results``: its ``gt_field``, a ``PixelData`` of the task's
+      :meth:`~mmhad.tasks.TaskType.pack` (C x H x W of its ``pack_dtype``,
+      e.g. ``gt_depth_map`` 1 x H x W float32 from an H x W or H x W x 1
+      map, ``gt_normal_map`` 3 x H x W float32, ``gt_edge_map`` 1 x H x W
+      int64 with 255 = ignored).
 
     Args:
-        meta_keys (Sequence[str]): Keys copied into the sample's metainfo.
-            Defaults to ``PackSegInputs``'s keys plus the path key of every
-            task and ``tasks``.
+        meta_keys (Sequence[str], optional): Keys copied into the sample's
+            metainfo. Defaults to None: ``PackSegInputs``'s keys plus the
+            path key of every task registered when the transform runs, and
+            ``tasks``.
     """
 
-    def __init__(
-        self,
-        meta_keys: Sequence[str] = ('img_path', 'seg_map_path',
-                                    'depth_map_path', 'normal_map_path',
-                                    'edge_map_path', 'albedo_map_path',
-                                    'shading_map_path', 'tasks', 'ori_shape',
-                                    'img_shape', 'pad_shape', 'scale_factor',
-                                    'flip', 'flip_direction',
-                                    'reduce_zero_label')
-    ) -> None:
-        super().__init__(meta_keys=tuple(meta_keys))
+    def __init__(self, meta_keys: Optional[Sequence[str]] = None) -> None:
+        super().__init__(
+            meta_keys=None if meta_keys is None else tuple(meta_keys))
+
+    @property
+    def meta_keys(self) -> Tuple[str, ...]:
+        """The keys copied into the metainfo (see the class docstring)."""
+        if self._meta_keys is None:
+            return default_meta_keys()
+        return self._meta_keys
+
+    @meta_keys.setter
+    def meta_keys(self, value: Optional[Tuple[str, ...]]) -> None:
+        self._meta_keys = value
 
     def transform(self, results: dict) -> dict:
         """Pack the image and every present ground-truth map.
@@ -79,17 +84,19 @@ class PackMultiTaskInputs(PackSegInputs):
             (``SegDataSample``).
 
         Raises:
-            ValueError: If a map of :data:`DENSE_GT_KEYS` does not have its
-                H x W (x C) shape.
+            ValueError: If a task's map does not have its H x W (x C) shape.
         """
+        tasks = dense_tasks()
         # The parent packs ``gt_depth_map`` and ``gt_edge_map`` without a
-        # dtype or shape check; they are packed below instead.
+        # dtype or shape check; the task types pack them below instead.
+        own = {t.results_key for t in tasks}
         packed = super().transform(
-            {k: v for k, v in results.items() if k not in DENSE_GT_KEYS})
+            {k: v for k, v in results.items() if k not in own})
         data_sample = packed['data_samples']
-        for key, spec in DENSE_GT_KEYS.items():
-            if results.get(key) is None:
+        for task in tasks:
+            if results.get(task.results_key) is None:
                 continue
-            data = _to_chw(results[key], key, spec)
-            data_sample.set_data({key: PixelData(data=to_tensor(data))})
+            data = task.pack(results[task.results_key])
+            data_sample.set_data(
+                {task.gt_field: PixelData(data=to_tensor(data))})
         return packed

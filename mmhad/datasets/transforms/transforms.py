@@ -1,5 +1,10 @@
-"""Geometric augmentations that keep depth and surface normals consistent."""
-from typing import Optional, Sequence, Tuple, Union
+"""Geometric augmentations that keep every task's values consistent.
+
+How a task's values change under a flip or a zoom is the task type's rule
+(:meth:`mmhad.tasks.TaskType.flip`, :meth:`~mmhad.tasks.TaskType.zoom`):
+normals turn, depth scales, the other built-in maps keep their values.
+"""
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import mmcv
 import numpy as np
@@ -8,26 +13,26 @@ from mmcv.transforms.utils import cache_randomness
 from mmseg.datasets.transforms import RandomFlip
 from mmseg.registry import TRANSFORMS
 
-#: Normal-vector components negated by each flip direction (x right, y down).
-_NORMAL_AXES_FLIPPED = {
-    'horizontal': (0, ),
-    'vertical': (1, ),
-    'diagonal': (0, 1),
-}
+from mmhad.tasks import TaskType, get_task, task_names
+
+
+def tasks_by_results_key() -> Dict[str, TaskType]:
+    """Every registered task type, keyed by its pipeline ``results_key``."""
+    return {get_task(n).results_key: get_task(n) for n in task_names()}
 
 
 @TRANSFORMS.register_module()
 class RandomFlipMultiTask(RandomFlip):
-    """Random flip that also turns the surface normals.
+    """Random flip that also fixes the values of vector-valued maps.
 
     mmseg's ``RandomFlip`` (an mmcv ``RandomFlip``) mirrors ``img`` and every
-    key in ``seg_fields`` (``gt_seg_map``, ``gt_depth_map``,
-    ``gt_normal_map``, ``gt_edge_map``, ``gt_albedo_map``,
-    ``gt_shading_map``). Mirroring the image also mirrors the scene, so the
-    normals' components along the flipped axes change sign: a horizontal flip
-    negates x, a vertical flip negates y, a diagonal flip both (camera frame
-    of ``docs/data_contract.md``: x right, y down, z forward). All-zero
-    (invalid) normals stay zero. Every other map keeps its values.
+    key in ``seg_fields``. Mirroring the image also mirrors the scene, so
+    each map that is a task's ``results_key`` then goes through the task
+    type's :meth:`~mmhad.tasks.TaskType.flip`, which negates the channels of
+    its ``flip_negate`` (normals: a horizontal flip negates x, a vertical
+    flip y, a diagonal flip both, in the camera frame of
+    ``docs/data_contract.md``: x right, y down, z forward), keeping invalid
+    all-zero vectors zero. Every other map keeps its values.
 
     Required Keys:
 
@@ -37,8 +42,7 @@ class RandomFlipMultiTask(RandomFlip):
     Modified Keys:
 
     - img
-    - gt_seg_map, gt_depth_map, gt_normal_map, gt_edge_map, gt_albedo_map,
-      gt_shading_map (optional)
+    - the keys listed in seg_fields
 
     Added Keys:
 
@@ -56,19 +60,18 @@ class RandomFlipMultiTask(RandomFlip):
                  prob: Union[float, Sequence[float]],
                  direction: Union[str, Sequence[str]] = 'horizontal') -> None:
         # Label swapping is not offered: mmseg applies it to every key in
-        # ``seg_fields``, which would corrupt depth and normals.
+        # ``seg_fields``, which would corrupt the regression maps.
         super().__init__(prob=prob, direction=direction, swap_seg_labels=None)
 
     def _flip(self, results: dict) -> None:
-        """Flip the image and maps, then negate the flipped normal axes."""
+        """Flip the image and maps, then apply each task's flip rule."""
         super()._flip(results)
-        normal = results.get('gt_normal_map')
-        if normal is not None:
-            normal = normal.copy()
-            for axis in _NORMAL_AXES_FLIPPED[results['flip_direction']]:
-                normal[..., axis] *= -1
-            normal[normal == 0] = 0  # no -0.0 in invalid vectors
-            results['gt_normal_map'] = normal
+        tasks = tasks_by_results_key()
+        for key in results.get('seg_fields', []):
+            task = tasks.get(key)
+            if task is not None and results.get(key) is not None:
+                results[key] = task.flip(results[key],
+                                         results['flip_direction'])
 
 
 @TRANSFORMS.register_module()
@@ -77,16 +80,18 @@ class RandomScaleCropMultiTask(BaseTransform):
 
     A scale ``s`` is drawn uniformly from ``scales``; a window of
     ``(int(H / s), int(W / s))`` pixels at a uniformly random position is
-    cropped and resized back to ``H x W`` (image bilinear; ``gt_seg_map``,
-    ``gt_depth_map``, ``gt_normal_map``, ``gt_edge_map``, ``gt_albedo_map``,
-    ``gt_shading_map`` and any other ``seg_fields`` key nearest, so ignore
-    labels and invalid zeros are never blended).
+    cropped and resized back to ``H x W``: the image bilinear, each
+    ``seg_fields`` map that is a task's ``results_key`` with the task type's
+    ``interpolation`` (``'nearest'`` for every built-in type, so ignore
+    labels and invalid zeros are never blended), any other map nearest.
 
-    Zooming by ``s`` is like moving the camera ``s`` times closer, so metric
-    depth is divided by ``s``; inverse depth (disparity, e.g. Cityscapes in
-    MTAN's layout) is multiplied by ``s``. Invalid zeros stay zero. Every
-    other map (normals, edges, albedo, shading) keeps its values (edge bands
-    get ``s`` times wider, as the zoomed image's boundaries do).
+    Zooming by ``s`` is like moving the camera ``s`` times closer; each task
+    map's values then go through its type's
+    :meth:`~mmhad.tasks.TaskType.zoom`: metric depth is divided by ``s``,
+    inverse depth (disparity, e.g. Cityscapes in MTAN's layout) multiplied
+    by ``s``, invalid zeros stay zero; the other built-in maps keep their
+    values (edge bands get ``s`` times wider, as the zoomed image's
+    boundaries do).
 
     Required Keys:
 
@@ -103,8 +108,9 @@ class RandomScaleCropMultiTask(BaseTransform):
     Args:
         scales (Sequence[float]): Candidate zoom factors, each ``>= 1``.
             Defaults to ``(1.0, 1.2, 1.5)`` (MTAN).
-        depth_is_inverse (bool, optional): Whether ``gt_depth_map`` holds
-            inverse depth. None (default) follows
+        depth_is_inverse (bool, optional): Whether the depth map holds
+            inverse depth (passed to the zoom rules as
+            ``results['depth_is_inverse']``). None (default) follows
             ``results['depth_is_inverse']`` (NYUv2 False, Cityscapes True)
             and falls back to False. A bool is used as is; if it contradicts
             ``results['depth_is_inverse']`` a ``ValueError`` is raised.
@@ -167,15 +173,21 @@ class RandomScaleCropMultiTask(BaseTransform):
 
         results['img'] = mmcv.imresize(
             img[window], (width, height), interpolation='bilinear')
+        tasks = tasks_by_results_key()
+        zoom_info = None  # ``results`` with the resolved depth_is_inverse
         for key in results.get('seg_fields', []):
             if results.get(key) is None:
                 continue
+            task = tasks.get(key)
+            interpolation = task.interpolation if task else 'nearest'
             resized = mmcv.imresize(
-                results[key][window], (width, height), interpolation='nearest')
-            if key == 'gt_depth_map':
-                factor = np.float32(scale)
-                resized = resized * factor if self._inverse(results) \
-                    else resized / factor
+                results[key][window], (width, height),
+                interpolation=interpolation)
+            if task is not None and _changes_on_zoom(task):
+                if zoom_info is None:
+                    zoom_info = dict(
+                        results, depth_is_inverse=self._inverse(results))
+                resized = task.zoom(resized, scale, zoom_info)
             results[key] = resized
         results['img_shape'] = results['img'].shape[:2]
         return results
@@ -183,3 +195,9 @@ class RandomScaleCropMultiTask(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(scales={self.scales}, '
                 f'depth_is_inverse={self.depth_is_inverse})')
+
+
+def _changes_on_zoom(task: TaskType) -> bool:
+    """Whether ``task`` overrides :meth:`TaskType.zoom` (the default keeps
+    the values), so the zoom needs the resolved ``depth_is_inverse``."""
+    return type(task).zoom is not TaskType.zoom
