@@ -29,7 +29,7 @@ import pytest
 from mmengine.config import Config
 
 from mmhad.compat import _sync_bn_to_bn
-from mmhad.models.losses import HADLoss
+from mmhad.models.losses import HADLoss, LwFLoss
 from mmseg.registry import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,10 +195,12 @@ def test_model_builds(path):
             'distill_loss.losses must configure exactly the model\'s tasks'
         for task, loss in model.distill_loss.losses.items():
             if method_family(path) == 'had':
-                assert loss.mode == 'had', task
+                assert isinstance(loss, HADLoss), task
                 assert (loss.k, loss.delta) == (0.9, 0.5), task
             if method(path) == 'had':  # the full method, not an ablation
                 assert (loss.use_db, loss.use_sg) == (True, True), task
+            if method_family(path) == 'lwf':
+                assert isinstance(loss, LwFLoss), task
 
 
 @pytest.mark.parametrize('path', configs_where(lambda p: True))
@@ -334,10 +336,9 @@ def test_method_components(path):
         assert distill is not None and distill.type == 'HADDistillLoss'
         assert distill.loss_weight == 3.0  # lambda
         assert set(distill.losses) == set(head_tasks(cfg))
-        mode = 'had' if m == 'had' else 'lwf'
+        loss_type = 'HADLoss' if m == 'had' else 'LwFLoss'
         for task, loss in distill.losses.items():
-            assert loss.type == 'HADLoss', task
-            assert loss.get('mode', 'had') == mode, task
+            assert loss.type == loss_type, task
             if m == 'had':  # the paper's k / delta: HADLoss defaults
                 assert 'k' not in loss and 'delta' not in loss, task
     else:
@@ -356,7 +357,7 @@ def test_had_loss_defaults_are_the_paper_values():
     params = inspect.signature(HADLoss).parameters
     assert params['k'].default == 0.9
     assert params['delta'].default == 0.5
-    assert params['mode'].default == 'had'
+    assert 'mode' not in params  # LwF is its own loss, LwFLoss
 
 
 @pytest.mark.parametrize('backbone', ['r18-d8', 'r50-d8'])

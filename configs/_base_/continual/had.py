@@ -1,15 +1,17 @@
 # HAD: a frozen teacher (previous phase's model) labels the new images for
 # every old task; the student's old heads are distilled with DB-HAD + SG-HAD.
 # Total = new-task loss + lambda * mean over old tasks of (DB + SG) / 2.
+# Each task's HADLoss takes its output_type (per-pixel loss and DB grouping)
+# from the task type's `distill` rule unless the config gives one.
 # A leaf config inherits this beside a model base and writes
 #   model = dict(distill_loss={{_base_.distill_loss}})
 distill_loss = dict(
     type='HADDistillLoss',
     loss_weight=3.0,  # lambda of the authors' release
     losses=dict(
-        semantic=dict(type='HADLoss', output_type='segmentation'),
-        depth=dict(type='HADLoss', output_type='regression', eps=0.1),
-        normal=dict(type='HADLoss', output_type='normal', eps=0.1)))
+        semantic=dict(type='HADLoss'),
+        depth=dict(type='HADLoss', eps=0.1),
+        normal=dict(type='HADLoss', eps=0.1)))
 # eps is the offset in DB-HAD's log(l + eps), in the loss's unit (depth: m;
 # normals: 1 - cos). The gradient of the geometric mean weighs a pixel by
 # 1 / (l + eps): with the default 1e-6 pixels the student already matches

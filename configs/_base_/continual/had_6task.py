@@ -4,6 +4,6 @@
 _base_ = './had.py'
 distill_loss = dict(
     losses=dict(
-        edge=dict(type='HADLoss', output_type='segmentation'),
-        albedo=dict(type='HADLoss', output_type='regression', eps=0.1),
-        shading=dict(type='HADLoss', output_type='regression', eps=0.1)))
+        edge=dict(type='HADLoss'),
+        albedo=dict(type='HADLoss', eps=0.1),
+        shading=dict(type='HADLoss', eps=0.1)))

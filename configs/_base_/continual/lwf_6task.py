@@ -3,6 +3,6 @@
 _base_ = './lwf.py'
 distill_loss = dict(
     losses=dict(
-        edge=dict(type='HADLoss', output_type='segmentation', mode='lwf'),
-        albedo=dict(type='HADLoss', output_type='regression', mode='lwf'),
-        shading=dict(type='HADLoss', output_type='regression', mode='lwf')))
+        edge=dict(type='LwFLoss'),
+        albedo=dict(type='LwFLoss'),
+        shading=dict(type='LwFLoss')))

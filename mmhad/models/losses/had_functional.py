@@ -1,14 +1,67 @@
-"""Pure functions of HAD (Heterogeneity-Aware Distillation, arXiv 2603.26192).
+"""The math of HAD (Heterogeneity-Aware Distillation, arXiv 2603.26192).
+
+One old task ``t`` is distilled from the teacher's output ``T`` into the
+student's output ``S``, both ``(B, C, H, W)``. ``p`` runs over the valid
+pixels ``V`` (``valid``, an optional ``(B, H, W)`` bool mask; ``None`` = all
+pixels); ``X^ = X / |X|`` over the channels. Each of the paper's equations
+is written here once, next to the function that computes it; the functions'
+docstrings give shapes, units, edge cases and the authors' release variants
+(options whose first allowed value in :data:`OPTIONS` is the paper's form).
+
+(1) Per-pixel distillation map ``l``, by output type (a task type's
+    ``distill``), :func:`pixel_distill_loss`::
+
+        segmentation  l_p = -log softmax(S_p)[y_p],  y_p = argmax_c T_pc
+        regression    l_p = (1/C) sum_c |S_pc - T_pc|
+        normal        l_p = 1 - <S^_p, T^_p>
+
+(2) Pseudo-label groups of DB-HAD, :func:`db_group_ids`::
+
+        segmentation        g_p = y_p                      (C groups)
+        regression, normal  v_p = (1/C) sum_c T_pc  (T^ for normals),
+                            v~_p = (v_p - min_V v) / (max_V v - min_V v)
+                                   per image (0 if v is constant),
+                            g_p = [v~_p > delta]           (2 groups)
+
+(3) DB-HAD: geometric mean of ``l`` within each non-empty group ``g``
+    (pixels ``P_g``), averaged over those groups ``G+``, :func:`db_had`::
+
+        m_g  = exp( (1/|P_g|) sum_{p in P_g} log(l_p + eps) )
+        L_DB = (1/|G+|) sum_{g in G+} m_g
+
+(4) Sobel gradient magnitude, :func:`sobel_magnitude`::
+
+        G = sqrt((Kx * x)^2 + (Ky * x)^2),
+        Kx = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],  Ky = Kx^T
+
+(5) SG-HAD edge mask: the Sobel gradient of the loss map, min-max normalised
+    per image, above ``k``, :func:`sg_edge_mask`::
+
+        G~ = (G(l) - min G(l)) / (max G(l) - min G(l)),   M_p = [G~_p > k]
+
+(6) SG-HAD: mean loss over the selected pixels, :func:`sg_had`::
+
+        L_SG = sum_p M_p l_p / sum_p M_p
+
+(7) HAD loss of one old task, :func:`had_task_loss`::
+
+        L_t = (w_db L_DB + w_sg L_SG) / (number of enabled terms)
+
+(8) LwF loss of one old task (the baseline, same maps), :func:`masked_mean`::
+
+        L_t = sum_{p in V} l_p / |V|
+
+(9) Total over the old tasks ``O`` with weight lambda,
+    :func:`distill_total`::
+
+        L_distill = lambda * (1/|O|) sum_{t in O} L_t
 
 Every function works on a whole batch at once: there is no Python loop over
 images, classes, groups or pixels. Loss maps are computed in float32 whatever
-the input dtype (AMP-safe), on the device of the inputs.
-
-Notation: ``S`` student output and ``T`` teacher output, both ``(B, C, H, W)``;
-``l`` the per-pixel distillation loss map ``(B, H, W)``; ``valid`` an optional
-``(B, H, W)`` bool mask of the pixels to use (``None`` = all pixels).
+the input dtype (AMP-safe), on the device of the inputs. Every string option
+is validated by :func:`check_option` against :data:`OPTIONS` (the one table).
 """
-from typing import Optional, Tuple
+from typing import Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -18,12 +71,12 @@ from ..utils import channel_argmax, unit_vectors
 
 OUTPUT_TYPES = ('segmentation', 'regression', 'normal')
 
-#: Allowed values of every string option of the HAD losses; the first entry
-#: is the paper's form (the default), the others the authors' release or an
-#: ablation. Checked by :func:`check_option` (functions and modules alike).
+#: Allowed values of every string option of the HAD and LwF losses; the
+#: first entry is the paper's form (the default), the others the authors'
+#: release or an ablation. Checked by :func:`check_option` (functions and
+#: modules alike).
 OPTIONS = {
     'output_type': OUTPUT_TYPES,
-    'mode': ('had', 'lwf'),
     'mean': ('geometric', 'arithmetic'),
     'group_weighting': ('uniform', 'release_softmax'),
     'group_reduction': ('mean', 'sum'),
@@ -35,6 +88,9 @@ OPTIONS = {
     'normal_sg': ('masked', 'release_unmasked_sum'),
     'task_reduction': ('mean', 'sum'),
 }
+#: Options that only apply to ``output_type='normal'``: any other output
+#: type must keep the paper's value (the first of ``OPTIONS[name]``).
+NORMAL_ONLY = ('normal_loss', 'normal_sg')
 
 
 def check_option(name: str, value: str) -> str:
@@ -57,6 +113,31 @@ def check_option(name: str, value: str) -> str:
     return value
 
 
+def check_options(options: Mapping[str, str]) -> None:
+    """Validate the string options of one loss module at once.
+
+    Each value is checked by :func:`check_option`; then the options of
+    :data:`NORMAL_ONLY` must keep the paper's value unless
+    ``options['output_type']`` is ``'normal'``.
+
+    Args:
+        options (Mapping[str, str]): Option key -> value (keys of
+            :data:`OPTIONS`), ``output_type`` among them when a
+            :data:`NORMAL_ONLY` option is given.
+
+    Raises:
+        ValueError: Naming the first invalid key and value.
+    """
+    for name, value in options.items():
+        check_option(name, value)
+    output_type = options.get('output_type')
+    for name in NORMAL_ONLY:
+        if name in options and output_type != 'normal' and \
+                options[name] != OPTIONS[name][0]:
+            raise ValueError(f'{name}={options[name]!r} only applies to '
+                             f'output_type="normal", got {output_type!r}')
+
+
 def _valid_or_all(loss_map: Tensor, valid_mask: Optional[Tensor]) -> Tensor:
     """Return ``valid_mask`` as (B, H, W) bool (all True if None)."""
     if valid_mask is None:
@@ -73,13 +154,13 @@ def pixel_distill_loss(student: Tensor,
                        teacher: Tensor,
                        output_type: str,
                        normal_loss: str = 'cosine') -> Tensor:
-    """Per-pixel distillation loss map of one old task.
+    """Per-pixel distillation loss map of one old task, Eq. (1).
 
     The teacher is detached here, so no gradient reaches it even if it
     requires grad.
 
-    Normals, ``normal_loss='cosine'`` (paper): ``l = 1 - <S^, T^>`` with
-    ``X^ = X / |X|``. ``normal_loss='release_cos3'`` (the authors' release,
+    ``normal_loss='cosine'`` is the paper's normal map of Eq. (1).
+    ``normal_loss='release_cos3'`` (the authors' release,
     ``utility.weight_fit``): the release's model unit-normalises its normal
     outputs and the loss takes the *channel mean* of the product,
     ``l = 1 - (1/C) sum_c S^_c T^_c = 1 - cos / 3`` for C = 3, so l lies in
@@ -109,17 +190,17 @@ def pixel_distill_loss(student: Tensor,
     s = student.float()
     t = teacher.detach().float()
     if output_type == 'segmentation':
-        # l = -log softmax(S)_{y^},  y^ = argmax_c T  (pseudo-label)
+        # Eq. (1), segmentation; y = argmax_c T is the pseudo-label
         return F.cross_entropy(s, channel_argmax(t), reduction='none')
     if output_type == 'regression':
-        # l = (1/C) sum_c |S_c - T_c|
+        # Eq. (1), regression
         return (s - t).abs().mean(dim=1)
     if output_type == 'normal':  # the last of OUTPUT_TYPES
         prod = unit_vectors(s) * unit_vectors(t)
         if normal_loss == 'release_cos3':
             # release: l = 1 - (1/C) sum_c S^_c T^_c  (= 1 - cos/3)
             return 1.0 - prod.mean(1)
-        # l = 1 - <S/|S|, T/|T|>
+        # Eq. (1), normal
         return 1.0 - prod.sum(1)
 
 
@@ -130,15 +211,14 @@ def db_group_ids(student: Tensor,
                  delta: float = 0.5,
                  regression_split: str = 'normalized_teacher'
                  ) -> Tuple[Tensor, int]:
-    """Group id of every pixel for DB-HAD.
+    """Group id of every pixel for DB-HAD, Eq. (2).
 
-    * segmentation: the pseudo-label class ``argmax_c T``; ``C`` groups.
+    * segmentation: the pseudo-label class; ``C`` groups.
     * regression / normal, ``regression_split='normalized_teacher'`` (paper):
-      ``v`` = channel mean of the pseudo-label (the L2-normalised teacher for
-      normals), min-max normalised per image over its valid pixels to [0, 1];
-      group 0 if ``v <= delta`` else group 1 (ties go to the low group). An
-      image whose ``v`` is constant over its valid pixels gets ``v = 0``:
-      all its pixels fall into group 0.
+      the min and max of ``v`` are taken per image over its valid pixels;
+      ties (``v~ = delta``) go to the low group 0. An image whose ``v`` is
+      constant over its valid pixels gets ``v~ = 0``: all its pixels fall
+      into group 0.
     * regression / normal, ``regression_split='release_raw_student'`` (the
       authors' release): ``v`` = channel mean of the raw (detached) student
       output, not min-max normalised; same tie rule. For normals this is the
@@ -180,7 +260,7 @@ def db_group_ids(student: Tensor,
         vmin = torch.where(valid, v, inf).amin(dim=(1, 2), keepdim=True)
         vmax = torch.where(valid, v, -inf).amax(dim=(1, 2), keepdim=True)
         rng = vmax - vmin
-        # v_norm = (v - min_img v) / (max_img v - min_img v); 0 if constant
+        # Eq. (2): v~, 0 where v is constant over the image
         v = torch.where(rng > 0, (v - vmin) / rng.clamp(min=1e-12),
                         torch.zeros_like(v))
     return (v > delta).long(), 2
@@ -196,16 +276,16 @@ def db_had(loss_map: Tensor,
            group_by: str = 'batch',
            group_reduction: str = 'mean',
            empty_group_value: float = 0.0) -> Tensor:
-    """Distribution-balanced term L_DB.
+    """Distribution-balanced term L_DB, Eq. (3).
 
-    Per non-empty group g (its valid pixels P_g):
-    ``m_g = exp(mean_{p in P_g} log(l_p + eps))`` (geometric, in log space) or
-    ``m_g = mean_{p in P_g} l_p`` (arithmetic). ``eps`` keeps a group that
-    contains an exact zero finite and differentiable (a pure geometric mean
-    would be 0 there); a group of exact zeros gives ``m_g = eps``, not 0.
+    ``mean='geometric'`` is Eq. (3)'s ``m_g`` (computed in log space);
+    ``mean='arithmetic'`` (ablation) takes ``m_g = mean_{p in P_g} l_p``.
+    ``eps`` keeps a group that contains an exact zero finite and
+    differentiable (a pure geometric mean would be 0 there); a group of
+    exact zeros gives ``m_g = eps``, not 0.
 
-    ``group_weighting='uniform'``, ``group_reduction='mean'`` (paper):
-    L_DB = (1/|G+|) sum_{g in G+} m_g over the non-empty groups G+.
+    ``group_weighting='uniform'``, ``group_reduction='mean'`` (paper): the
+    L_DB of Eq. (3), over the non-empty groups G+.
 
     ``group_weighting='uniform'``, ``group_reduction='sum'`` (the authors'
     release for depth and normals, ``utility.num_dep_bar`` /
@@ -270,11 +350,11 @@ def db_had(loss_map: Tensor,
     nonempty = (counts > 0).view(rows, num_groups)
     m = (sums / counts.clamp(min=1)).view(rows, num_groups)
     if mean == 'geometric':
-        # m_g = exp( (1/|P_g|) sum_{p in P_g} log(l_p + eps) )
+        # Eq. (3): m_g
         m = torch.exp(m)
     if group_weighting == 'uniform' and group_reduction == 'mean':
         m = torch.where(nonempty, m, torch.zeros_like(m))
-        # L_DB = (1/|G+|) sum_{g in G+} m_g
+        # Eq. (3): L_DB
         per_row = m.sum(1) / nonempty.sum(1).clamp(min=1)
     else:
         m = torch.where(nonempty, m, torch.full_like(m, empty_group_value))
@@ -291,12 +371,10 @@ def db_had(loss_map: Tensor,
 
 
 def sobel_magnitude(x: Tensor, padding: str = 'replicate') -> Tensor:
-    """Sobel gradient magnitude of a batch of 1-channel images.
+    """Sobel gradient magnitude of a batch of 1-channel images, Eq. (4).
 
-    ``G = sqrt(gx^2 + gy^2)`` with ``gx = Kx * x``, ``gy = Ky * x``,
-    ``Kx = [[-1,0,1],[-2,0,2],[-1,0,1]]`` and ``Ky = Kx^T`` (cross-correlation
-    as in ``F.conv2d``). A step of height h gives ``G = 4h`` on the two pixels
-    either side of it.
+    ``*`` is the cross-correlation of ``F.conv2d``. A step of height h gives
+    ``G = 4h`` on the two pixels either side of it.
 
     Args:
         x (Tensor): (B, H, W).
@@ -323,14 +401,15 @@ def sg_edge_mask(loss_map: Tensor,
                  valid_mask: Optional[Tensor] = None,
                  k: float = 0.9,
                  padding: str = 'replicate') -> Tensor:
-    """Edge mask M of SG-HAD (no gradient).
+    """Edge mask M of SG-HAD, Eq. (5) (no gradient).
 
-    ``G = Sobel(l.detach())`` per image; invalid pixels are set to 0 in the
-    Sobel input and, so that the resulting artificial step is never selected,
-    only *eligible* pixels (valid and with a fully valid 3x3 neighbourhood;
-    outside the image counts as valid) can be edges. ``G`` is min-max
-    normalised per image over its eligible pixels; an image whose ``G`` is
-    constant there has no edges. ``M = G_norm > k``.
+    ``G`` is the Sobel magnitude (Eq. (4)) of ``l.detach()`` per image;
+    invalid pixels are set to 0 in the Sobel input and, so that the
+    resulting artificial step is never selected, only *eligible* pixels
+    (valid and with a fully valid 3x3 neighbourhood; outside the image
+    counts as valid) can be edges. The min and max of Eq. (5) are taken per
+    image over its eligible pixels; an image whose ``G`` is constant there
+    has no edges.
 
     Args:
         loss_map (Tensor): l, (B, H, W).
@@ -352,7 +431,7 @@ def sg_edge_mask(loss_map: Tensor,
     gmin = torch.where(eligible, g, inf).amin(dim=(1, 2), keepdim=True)
     gmax = torch.where(eligible, g, -inf).amax(dim=(1, 2), keepdim=True)
     rng = gmax - gmin
-    # G_norm = (G - min_img G) / (max_img G - min_img G);  M = G_norm > k
+    # Eq. (5): G~ and M
     g_norm = (g - gmin) / rng.clamp(min=1e-12)
     return eligible & (rng > 0) & (g_norm > k)
 
@@ -362,11 +441,11 @@ def sg_had(loss_map: Tensor,
            k: float = 0.9,
            padding: str = 'replicate',
            normalization: str = 'edge_pixels') -> Tensor:
-    """Salience-guided term L_SG.
+    """Salience-guided term L_SG, Eq. (6).
 
-    ``normalization='edge_pixels'`` (paper): L_SG = sum_p M_p l_p / sum_p M_p
-    over the batch (M from :func:`sg_edge_mask`, non-differentiable); an
-    exact 0 connected to the graph when no pixel is selected (never NaN).
+    ``normalization='edge_pixels'`` (paper): Eq. (6) over the batch (M from
+    :func:`sg_edge_mask`, non-differentiable); an exact 0 connected to the
+    graph when no pixel is selected (never NaN).
 
     ``normalization='all_pixels'`` (the authors' release for segmentation,
     ``utility.weight_fit``: ``(loss * sober_mask).mean()``):
@@ -391,7 +470,7 @@ def sg_had(loss_map: Tensor,
     if normalization == 'all_pixels':
         # release: L_SG = (1/(B H W)) sum_p M_p l_p
         return selected / lm.numel()
-    # L_SG = sum_p M_p l_p / max(1, sum_p M_p)
+    # Eq. (6), the denominator at least 1
     return selected / mask.sum().clamp(min=1)
 
 
@@ -443,7 +522,7 @@ def release_normal_sg(loss_map: Tensor,
 
 def masked_mean(loss_map: Tensor,
                 valid_mask: Optional[Tensor] = None) -> Tensor:
-    """Plain mean of l over the valid pixels (LwF-style baseline).
+    """Plain mean of l over the valid pixels: the LwF loss, Eq. (8).
 
     Args:
         loss_map (Tensor): l, (B, H, W).
@@ -454,6 +533,44 @@ def masked_mean(loss_map: Tensor,
     """
     valid = _valid_or_all(loss_map, valid_mask)
     lm = loss_map.float()
-    # L_LwF = sum_p v_p l_p / max(1, sum_p v_p)
+    # Eq. (8), the denominator at least 1
     total = torch.where(valid, lm, torch.zeros_like(lm)).sum()
     return total / valid.sum().clamp(min=1)
+
+
+def had_task_loss(terms: Sequence[Tensor]) -> Tensor:
+    """HAD loss of one old task, Eq. (7).
+
+    Args:
+        terms (Sequence[Tensor]): The enabled weighted terms, e.g.
+            ``[w_db * L_DB, w_sg * L_SG]``, scalars; at least one.
+
+    Returns:
+        Tensor: Scalar L_t, the mean of ``terms``.
+    """
+    # Eq. (7)
+    return sum(terms) / len(terms)
+
+
+def distill_total(per_task: Tensor,
+                  loss_weight: float,
+                  task_reduction: str = 'mean') -> Tensor:
+    """Total distillation loss over the old tasks, Eq. (9).
+
+    ``task_reduction='sum'`` (the authors' release, ``methods/had.py``:
+    ``new_loss += _loss`` over the old tasks, then ``args.new * new_loss``)
+    gives ``lambda * sum_t L_t``: in phase 3 (two old tasks) twice the mean.
+
+    Args:
+        per_task (Tensor): (|O|,) the old tasks' L_t.
+        loss_weight (float): lambda.
+        task_reduction (str): ``'mean'`` (paper) or ``'sum'`` (release).
+            Defaults to 'mean'.
+
+    Returns:
+        Tensor: Scalar L_distill.
+    """
+    if check_option('task_reduction', task_reduction) == 'sum':
+        return loss_weight * per_task.sum()
+    # Eq. (9)
+    return loss_weight * per_task.mean()

@@ -14,7 +14,7 @@ from mmhad.models.losses.had_functional import (db_group_ids, db_had,
                                                 pixel_distill_loss,
                                                 sg_edge_mask, sg_had,
                                                 sobel_magnitude)
-from mmhad.models.losses.had_loss import HADDistillLoss, HADLoss
+from mmhad.models.losses import HADDistillLoss, HADLoss, LwFLoss
 
 EPS = 1e-6
 
@@ -307,7 +307,7 @@ def test_had_loss_combination_and_switches():
     weighted = HADLoss('regression', w_db=2.0, w_sg=0.5, loss_weight=3.0)
     assert weighted(s, t).item() == pytest.approx(3 * (2 * db + 0.5 * sg) / 2)
     # lwf: plain mean of l = (1 * 12 + 3 * 12) / 24 = 2; with a mask
-    lwf = HADLoss('regression', mode='lwf')
+    lwf = LwFLoss('regression')
     assert lwf(s, t).item() == pytest.approx(2.0)
     valid = torch.zeros(1, 4, 6, dtype=torch.bool)
     valid[..., 4:] = True
@@ -321,7 +321,7 @@ def test_had_loss_imbalanced_db_differs_from_mean():
     s = t + torch.tensor([1., 1., 1., 9.]).reshape(1, 1, 1, 4)
     db = HADLoss('regression', use_sg=False)(s, t).item()
     assert db == pytest.approx(5.0, abs=1e-5)          # (1 + 9) / 2
-    lwf = HADLoss('regression', mode='lwf')(s, t).item()
+    lwf = LwFLoss('regression')(s, t).item()
     assert lwf == pytest.approx(3.0)                   # 12 / 4
 
 
@@ -347,7 +347,7 @@ def test_had_loss_config_validation_and_registry():
         HADLoss('regression', use_db=False, use_sg=False)
     with pytest.raises(ValueError):
         HADLoss('depth')
-    with pytest.raises(ValueError):
+    with pytest.raises(TypeError):  # LwF is its own class, LwFLoss
         HADLoss('regression', mode='plain')
     with pytest.raises(ValueError):
         HADLoss('regression', sobel_padding='reflect')
@@ -410,9 +410,8 @@ def _distiller(**kwargs):
     return MODELS.build(dict(
         type='HADDistillLoss',
         losses=dict(
-            semantic=dict(type='HADLoss', output_type='segmentation',
-                          mode='lwf'),
-            depth=dict(type='HADLoss', output_type='regression', mode='lwf',
+            semantic=dict(type='LwFLoss', output_type='segmentation'),
+            depth=dict(type='LwFLoss', output_type='regression',
                        loss_weight=2.0),
             normal=dict(type='HADLoss', output_type='normal')),
         **kwargs))

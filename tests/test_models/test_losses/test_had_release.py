@@ -19,7 +19,7 @@ from mmhad.models.losses.had_functional import (OPTIONS, check_option,
                                                 db_group_ids, db_had,
                                                 pixel_distill_loss,
                                                 release_normal_sg, sg_had)
-from mmhad.models.losses.had_loss import HADDistillLoss, HADLoss
+from mmhad.models.losses import HADDistillLoss, HADLoss
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
 RELEASE_CFG = osp.join(ROOT, 'configs/had/ablations/'
@@ -81,12 +81,12 @@ def test_paper_defaults_unchanged():
 # 1. lambda * sum over old tasks (methods/had.py: new_loss += _loss)
 # --------------------------------------------------------------------------
 def test_task_reduction_sum_against_hand_values():
-    # two regression tasks in LwF mode (L_t = plain mean of |S - T|):
+    # two regression tasks with LwFLoss (L_t = plain mean of |S - T|):
     # |S - T| = 2 everywhere -> L_1 = 2;  |S - T| = 4 -> L_2 = 4
     t = torch.zeros(1, 1, 2, 3)
     losses = dict(
-        depth=dict(type='HADLoss', output_type='regression', mode='lwf'),
-        height=dict(type='HADLoss', output_type='regression', mode='lwf'))
+        depth=dict(type='LwFLoss', output_type='regression'),
+        height=dict(type='LwFLoss', output_type='regression'))
     student = dict(depth=t + 2, height=t + 4)
     teacher = dict(depth=t, height=t)
     mean = HADDistillLoss(losses, loss_weight=3.0).loss_dict(student, teacher)

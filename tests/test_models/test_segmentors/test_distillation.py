@@ -64,7 +64,7 @@ def test_distillation_trains_student_old_heads_not_teacher():
 def test_student_equal_to_teacher_has_zero_lwf_distillation():
     torch.manual_seed(0)
     lwf = dict(HAD, losses={
-        t: dict(c, mode='lwf') for t, c in HAD['losses'].items()})
+        t: dict(c, type='LwFLoss') for t, c in HAD['losses'].items()})
     model = MODELS.build(tiny_model_cfg(distill_loss=lwf)).eval()
     model.set_teacher(model.snapshot())
     model.set_tasks(active=['normal'], learned=model.tasks)
