@@ -52,6 +52,20 @@ def get_task(name: str) -> TaskType:
     return task
 
 
+def unregister_task(name: str) -> None:
+    """Remove task type ``name`` (e.g. one a test registered) and its shared
+    instance.
+
+    Raises:
+        KeyError: If no task type of that name is registered.
+    """
+    if name not in TASKS.module_dict:
+        raise KeyError(f'unknown task {name!r}: no task type of that name is '
+                       f'registered (known: {task_names()})')
+    del TASKS.module_dict[name]
+    _INSTANCES.pop(name, None)
+
+
 def task_names() -> List[str]:
     """Names of every registered task type, sorted."""
     return sorted(TASKS.module_dict)
@@ -63,5 +77,5 @@ from . import albedo, depth, edge, normal, semantic, shading  # noqa: E402,F401
 __all__ = [
     'TASKS', 'TaskType', 'ClassTask', 'RegressionTask', 'Measure', 'KINDS',
     'CLASS_KINDS', 'LOWER', 'HIGHER', 'IGNORE_INDEX', 'register_task',
-    'get_task', 'task_names'
+    'unregister_task', 'get_task', 'task_names'
 ]
