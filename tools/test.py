@@ -1,13 +1,18 @@
 """Evaluate an mmhad checkpoint on the test set of a config.
 
-The model predicts - and the metric scores - every task the checkpoint has
-learned so far: the segmentor's ``learned_mask`` buffer is restored from the
-checkpoint, so a phase-0 checkpoint of a continual run is scored on its first
-task only and a joint or final checkpoint on all of them.
+The model predicts - and the metric scores - the tasks of the config
+(``model.decode_heads``), which the checkpoint must have learned: it must
+hold every one's head weights, and its ``learned_mask`` buffer (restored
+into the segmentor) must mark every one as learned. Otherwise the tool
+stops with one message naming the checkpoint, the config's tasks and the
+checkpoint's learned tasks (exit code 1) - unless ``--learned-only`` is
+given: then only the learned ones are scored (e.g. a phase-0 checkpoint of
+a continual run on its first task) and the log says which are left out. A
+checkpoint with an empty ``state_dict`` is always refused.
 
 Usage:
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
-        [--show] [--show-dir DIR] [--wait-time SECONDS]
+        [--show] [--show-dir DIR] [--wait-time SECONDS] [--learned-only]
         [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [same options]
 """
@@ -15,7 +20,7 @@ import argparse
 import os.path as osp
 import sys
 import uuid
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -23,10 +28,12 @@ import mmhad  # noqa: E402,F401  (applies mmhad.compat before mmseg.models)
 from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.model import is_model_wrapper  # noqa: E402
+from mmengine.runner import CheckpointLoader  # noqa: E402
 
 # Register the hooks that --out and --show / --show-dir add.
 import mmhad.engine.hooks.dump_predictions_hook  # noqa: E402,F401
 import mmhad.engine.hooks.visualization_hook  # noqa: E402,F401
+from mmhad.apis.checkpoint import checkpoint_state_dict  # noqa: E402
 from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
                              load_config, set_local_rank)
 
@@ -34,6 +41,15 @@ from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
 #: :class:`MultiTaskVisualizationHook` (mmseg's cannot read ``.npy`` images).
 SEG_VISUALIZATION_HOOKS = ('SegVisualizationHook',
                            'mmseg.SegVisualizationHook')
+#: Visualizers that --show / --show-dir replace by ``MultiTaskVisualizer``
+#: (it draws every task through its definition).
+SEG_VISUALIZERS = ('SegLocalVisualizer', 'mmseg.SegLocalVisualizer')
+#: State-dict prefix of the per-task heads: ``decode_heads.{task}.``.
+HEADS_PREFIX = 'decode_heads.'
+
+
+class CheckpointTasksError(ValueError):
+    """The checkpoint cannot be tested against the config's tasks."""
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -56,6 +72,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '{show_dir}/vis_data/vis_image)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--learned-only',
+        action='store_true',
+        help='score only the config tasks the checkpoint has learned '
+        'instead of refusing a checkpoint that lacks some (e.g. an early '
+        'phase of a continual run)')
     args = parser.parse_args(argv)
     set_local_rank(args)
     return args
@@ -68,8 +90,10 @@ def trigger_visualization_hook(cfg: Config,
     The ``visualization`` default hook draws every batch (``interval=1``);
     mmseg's ``SegVisualizationHook`` is swapped for
     :class:`MultiTaskVisualizationHook`, which reads ``.npy`` images and
-    draws each learned task. With ``--show-dir`` the visualizer saves into
-    that directory.
+    draws each learned task, and mmseg's ``SegLocalVisualizer`` for
+    ``MultiTaskVisualizer`` (one panel per sample). With ``--show-dir`` the
+    visualizer saves into that directory
+    (``{show_dir}/vis_data/vis_image/test_{i}_0.png``, mmseg's layout).
     """
     default_hooks = cfg.get('default_hooks', None) or {}
     if 'visualization' not in default_hooks:
@@ -86,8 +110,10 @@ def trigger_visualization_hook(cfg: Config,
         hook['wait_time'] = args.wait_time
     if cfg.get('visualizer', None) is None:
         cfg.visualizer = dict(
-            type='SegLocalVisualizer',
+            type='MultiTaskVisualizer',
             vis_backends=[dict(type='LocalVisBackend')])
+    elif cfg.visualizer.get('type') in SEG_VISUALIZERS:
+        cfg.visualizer['type'] = 'MultiTaskVisualizer'
     if args.show_dir:
         cfg.visualizer['save_dir'] = args.show_dir
     # A visualizer is a named global instance and mmseg configs name it
@@ -112,18 +138,131 @@ def build_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def config_tasks(cfg: Config) -> Optional[List[str]]:
+    """The tasks of the config's model (``model.decode_heads`` entries that
+    are not None); None for a model without per-task heads."""
+    model = cfg.get('model', None)
+    heads = model.get('decode_heads', None) if isinstance(model,
+                                                          dict) else None
+    if not isinstance(heads, dict):
+        return None
+    return [task for task, head in heads.items() if head is not None]
+
+
+def checkpoint_tasks(state: dict,
+                     filename: str) -> Tuple[List[str], List[str]]:
+    """The tasks a checkpoint has heads for, and those it has learned.
+
+    Args:
+        state (dict): The checkpoint's state dict (``module.`` removed).
+        filename (str): The checkpoint, for the error message.
+
+    Returns:
+        tuple[list[str], list[str]]: Sorted head tasks, and the learned
+        ones: flagged in ``learned_mask`` (one flag per head task, sorted by
+        name), or every head task when the checkpoint has no mask.
+
+    Raises:
+        CheckpointTasksError: If ``learned_mask`` has another length.
+    """
+    heads = sorted({key[len(HEADS_PREFIX):].split('.', 1)[0]
+                    for key in state if key.startswith(HEADS_PREFIX)})
+    mask = state.get('learned_mask', None)
+    if mask is None:
+        return heads, heads
+    flags = [bool(flag) for flag in mask.reshape(-1).tolist()]
+    if len(flags) != len(heads):
+        raise CheckpointTasksError(
+            f'checkpoint {filename}: its learned_mask has {len(flags)} '
+            f'flags but it holds heads for {len(heads)} tasks {heads}')
+    return heads, [task for task, flag in zip(heads, flags) if flag]
+
+
+def check_checkpoint(cfg: Config, filename: str,
+                     learned_only: bool = False) -> Optional[List[str]]:
+    """The config tasks to score with checkpoint ``filename``.
+
+    Args:
+        cfg (Config): The test config.
+        filename (str): Checkpoint path or URL (any mmengine scheme).
+        learned_only (bool): Score the learned config tasks instead of
+            refusing a checkpoint that has not learned them all.
+
+    Returns:
+        list[str], optional: The config's tasks the checkpoint has learned
+        (all of them unless ``learned_only``); None when the config's model
+        has no per-task heads (nothing to compare).
+
+    Raises:
+        CheckpointTasksError: If the state dict is empty, or (without
+            ``learned_only``, or when no config task is learned) a config
+            task has no head weights or is not learned.
+    """
+    state = checkpoint_state_dict(
+        CheckpointLoader.load_checkpoint(filename, map_location='cpu'))
+    if not state:
+        raise CheckpointTasksError(
+            f'checkpoint {filename} has an empty state_dict: no weights to '
+            'test')
+    tasks = config_tasks(cfg)
+    if tasks is None:
+        return None
+    heads, learned = checkpoint_tasks(state, filename)
+    scored = [task for task in tasks if task in learned]
+    if len(scored) == len(tasks) or (learned_only and scored):
+        return scored
+    missing = [task for task in tasks if task not in heads]
+    untrained = [task for task in tasks if task in heads and task not in
+                 learned]
+    problems = []
+    if missing:
+        problems.append(f'no head weights for {missing}')
+    if untrained:
+        problems.append(f'not learned (learned_mask) {untrained}')
+    advice = ('none of them is learned' if learned_only else
+              'pass --learned-only to score only the learned tasks')
+    raise CheckpointTasksError(
+        f'checkpoint {filename} does not match the config: the config has '
+        f'tasks {tasks}, the checkpoint has learned {learned} (heads for '
+        f'{heads}): {"; ".join(problems)}; {advice}')
+
+
 class LogLearnedTasksHook(Hook):
-    """Log which tasks the loaded checkpoint has learned (and is scored on).
+    """Score exactly ``tasks`` and log which tasks are scored.
 
     The checkpoint is loaded inside ``Runner.test()``, after the runner is
-    built, so this is the first moment its ``learned_mask`` is known.
+    built, so this is the first moment its ``learned_mask`` is known; the
+    hook then sets the model's learned tasks to ``tasks`` (what the restored
+    mask says when it fits the config) and logs them.
+
+    Args:
+        tasks (Sequence[str], optional): The tasks to score
+            (:func:`check_checkpoint`); None keeps the restored mask.
+        left_out (Sequence[str]): Config tasks not scored
+            (``--learned-only``), named in a warning.
+        checkpoint (str): The checkpoint, for the log.
     """
 
     priority = 'VERY_LOW'
 
+    def __init__(self,
+                 tasks: Optional[Sequence[str]] = None,
+                 left_out: Sequence[str] = (),
+                 checkpoint: str = '') -> None:
+        self.tasks = None if tasks is None else list(tasks)
+        self.left_out = list(left_out)
+        self.checkpoint = checkpoint
+
     def before_test(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
+        if self.tasks is not None and hasattr(model, 'set_tasks'):
+            model.set_tasks(learned=self.tasks)
+        if self.left_out:
+            runner.logger.warning(
+                f'--learned-only: scoring only the tasks learned by '
+                f'checkpoint {self.checkpoint}: {self.tasks}; not learned, '
+                f'not scored: {self.left_out}')
         learned = getattr(model, 'learned_tasks', None)
         if learned is not None:
             runner.logger.info(f'Testing the tasks learned by the '
@@ -135,13 +274,24 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
 
     Returns:
         dict[str, float]: The test metrics (``'{task}/{metric}'``).
+
+    Raises:
+        CheckpointTasksError: If the checkpoint does not fit the config's
+            tasks (:func:`check_checkpoint`).
     """
     args = parse_args(argv)
     cfg = build_config(args)
+    tasks = check_checkpoint(cfg, args.checkpoint, args.learned_only)
+    left_out = [] if tasks is None else [
+        t for t in config_tasks(cfg) if t not in tasks]
     runner = build_runner(cfg)
-    runner.register_hook(LogLearnedTasksHook())
+    runner.register_hook(
+        LogLearnedTasksHook(tasks, left_out, args.checkpoint))
     return runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except CheckpointTasksError as error:
+        sys.exit(f'tools/test.py: error: {error}')
