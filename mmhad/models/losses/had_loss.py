@@ -35,10 +35,9 @@ from .pixel_distill import PixelDistillLoss
 class HADLoss(PixelDistillLoss):
     """Heterogeneity-aware distillation loss of one old task.
 
-    L_t of Eq. (7): ``(w_db * L_DB + w_sg * L_SG) / (number of enabled
-    terms)``, i.e. (L_DB + L_SG) / 2 with both on (L_DB: Eq. (3), L_SG:
-    Eq. (6) of :mod:`.had_functional`). The returned value is
-    ``loss_weight * L_t``. For the plain mean of the per-pixel loss use
+    L_t of Eq. (7) in :mod:`.had_functional` over the enabled terms L_DB
+    (Eq. (3)) and L_SG (Eq. (6)) of the map of Eq. (1). The returned value
+    is ``loss_weight * L_t``. For the plain mean of the per-pixel loss use
     :class:`~.lwf_loss.LwFLoss`.
 
     Args:
