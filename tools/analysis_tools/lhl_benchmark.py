@@ -27,7 +27,7 @@ sys.path.insert(0, REPO)
 
 import numpy as np  # noqa: E402
 
-from mmhad.evaluation.continual_report import (  # noqa: E402
+from mmhad.evaluation.report import (  # noqa: E402
     average_forgetting, delta_m, final_metrics, load_results, mean_rank)
 
 #: Per task sequence: the config of each method and the default task orders.

@@ -5,11 +5,15 @@ Usage (from the repo root)::
     python tools/analysis_tools/lhl_report.py WORK_DIR [WORK_DIR ...] \\
         [--baseline FT_WORK_DIR] [--names a b c] [--out DIR]
 
-Reads ``continual_results.json`` of each work dir, prints (markdown) the
+Reads the results file of each work dir
+(:data:`mmhad.evaluation.report.RESULTS_FILENAME`), prints (markdown) the
 phase x metric matrix and the forgetting of each run, Δ_m against the
 baseline (if given) and the mean rank (if at least 2 runs), and writes
 ``lhl_report.md`` and ``lhl_report.json`` into ``--out`` (default: the first
 work dir). The baseline is not ranked; list it as a run too to rank it.
+Metric directions come from the task definitions
+(``get_task(task).direction``); Δ_m is the flat mean over metrics
+(:data:`mmhad.evaluation.report.DELTA_M_FLAT`).
 
 ``lhl_report.json`` schema (NaN written as ``null``)::
 
@@ -40,8 +44,8 @@ import json  # noqa: E402
 import os  # noqa: E402
 from typing import Any, Dict, List, Optional, Sequence  # noqa: E402
 
-from mmhad.evaluation.continual_report import (  # noqa: E402
-    DEFAULT_LOWER_IS_BETTER, build_summary, load_results, render_markdown)
+from mmhad.evaluation.report import (  # noqa: E402
+    RESULTS_FILENAME, build_summary, load_results, render_markdown)
 
 JSON_NAME = 'lhl_report.json'
 MD_NAME = 'lhl_report.md'
@@ -54,7 +58,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'rank of lifelong heterogeneous learning runs.')
     parser.add_argument(
         'work_dirs', nargs='+', metavar='WORK_DIR',
-        help='work dir containing continual_results.json (or the file)')
+        help=f'work dir containing {RESULTS_FILENAME} (or the file)')
     parser.add_argument('--baseline', metavar='FT_WORK_DIR',
                         help='baseline work dir for Delta_m')
     parser.add_argument('--names', nargs='+', metavar='NAME',
@@ -107,7 +111,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             sources.setdefault(baseline_name, os.path.abspath(args.baseline))
         summary = build_summary(
             dict(zip(names, results)),
-            lower_is_better=DEFAULT_LOWER_IS_BETTER,
             baseline=baseline,
             baseline_name=baseline_name,
             sources=sources)

@@ -145,6 +145,11 @@ def dilate(mask: Tensor, width: int) -> Tensor:
     return out[0, 0] > 0
 
 
+def edge_band(edges: Tensor, ratio: float = 0.02) -> Tensor:
+    """The band of width :func:`band_width` around ``edges``, (H, W) bool."""
+    return dilate(edges, band_width(*edges.shape, ratio))
+
+
 def depth_bin_ids(depth: Tensor) -> Tensor:
     """Histogram bin of each depth value (1/20 decade, ends clamped).
 
