@@ -13,7 +13,17 @@ DEMO_WORK_DIR ?= work_dirs/demo
 
 .PHONY: install demo test data clean-demo
 
+# The pinned requirements (once per requirements hash), then mmhad itself,
+# editable and --no-deps (nothing the pins chose is changed), whenever the
+# venv's mmhad is not this clone's (a CI venv is shared by clones).
 install: $(STAMP)
+	@$(PY) -I -c "$(EDITABLE_CHECK)" || \
+		$(PY) -m pip install --no-deps --no-build-isolation -e .
+
+EDITABLE_CHECK := import importlib.util as u, os, sys; \
+	s = u.find_spec('mmhad'); \
+	sys.exit(not (s and s.origin and \
+	os.path.samefile(os.path.dirname(s.origin), 'mmhad')))
 
 $(STAMP): $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -17,41 +17,9 @@ from mmengine.runner import save_checkpoint
 from mmhad.apis import init_model, inference_model, inference_pipeline_cfg
 from mmhad.tasks import get_task
 from mmhad.utils.checkpoint_io import CheckpointRefusedError
-from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
+from tests.test_apis.conftest import HEIGHT, WIDTH
 
-CONFIG = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
 NUM_CLASSES = 6
-HEIGHT, WIDTH = 30, 44  # not a multiple of the size divisor (8) on purpose
-
-
-@pytest.fixture(scope='module')
-def run(tmp_path_factory):
-    """(config, work dir) of the trained tiny run."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp('apis')
-    scenes = make_tiny_scenes(str(root / 'scenes'))
-    cfg = tiny_config(CONFIG, scenes, str(root / 'work'), phase_iters=1)
-    cfg.default_hooks.checkpoint.save_last = False
-    train(cfg)
-    torch.set_num_threads(threads)
-    return cfg, str(root / 'work')
-
-
-@pytest.fixture(scope='module')
-def final_model(run):
-    cfg, work_dir = run
-    return init_model(cfg, osp.join(work_dir, 'phase2_normal.pth'))
-
-
-@pytest.fixture(scope='module')
-def image(tmp_path_factory):
-    """An H x W x 3 RGB image in [0, 1], as .npy and as array."""
-    rng = np.random.RandomState(0)
-    img = rng.rand(HEIGHT, WIDTH, 3).astype(np.float32)
-    path = str(tmp_path_factory.mktemp('img') / 'img.npy')
-    np.save(path, img)
-    return path, img
 
 
 def assert_maps_valid(maps: dict, tasks) -> None:
