@@ -17,6 +17,9 @@ import pickle
 import tempfile
 from typing import Any, Optional, Union
 
+from .errors import (CheckpointNotFoundError, UnsafeLastCheckpointError,
+                     UserError)
+
 REFUSAL_ADVICE = (
     'mmhad loads checkpoints weights-only so that a file from elsewhere '
     'cannot run code. If you trust the file, re-save it as a plain dict of '
@@ -24,26 +27,37 @@ REFUSAL_ADVICE = (
     'model.state_dict()}, "clean.pth"), and load that instead.')
 
 
-class CheckpointRefusedError(pickle.UnpicklingError):
+class CheckpointRefusedError(UserError, pickle.UnpicklingError):
     """A checkpoint needs objects outside mmhad's weights-only allow-list."""
 
 
-class NonFiniteCheckpointError(RuntimeError):
+class NonFiniteCheckpointError(UserError, RuntimeError):
     """A checkpoint about to be written holds NaN or inf weights."""
 
 
 def check_finite_state(checkpoint: dict, filename: str) -> None:
     """Refuse to write ``checkpoint`` if a floating tensor of its
-    ``state_dict`` is not finite (the run diverged: lower the lr, check the
+    ``state_dict`` (or of the teacher it stores) is not finite (the run diverged: lower the lr, check the
     data); the previous checkpoint and ``last_checkpoint`` stay."""
-    import torch
-    for key, value in (checkpoint.get('state_dict') or {}).items():
-        if torch.is_tensor(value) and value.is_floating_point() and \
-                not bool(torch.isfinite(value).all()):
+    for part in ('state_dict', 'mmhad_teacher'):
+        key = first_non_finite(checkpoint.get(part) or {})
+        if key is not None:
+            name = key if part == 'state_dict' else f'{part}.{key}'
             raise NonFiniteCheckpointError(
-                f'Not writing {filename}: weight {key} holds NaN/inf (the '
+                f'Not writing {filename}: weight {name} holds NaN/inf (the '
                 'training diverged; lower the lr or check the data). The '
                 'last complete checkpoint is kept; resume from it.')
+
+
+def first_non_finite(state: dict) -> Optional[str]:
+    """Key of the first floating tensor of ``state`` holding NaN/inf, or
+    None when every one is finite."""
+    import torch
+    for key, value in state.items():
+        if torch.is_tensor(value) and value.is_floating_point() and \
+                not bool(torch.isfinite(value).all()):
+            return key
+    return None
 
 
 def _unsupported_reason(error: Exception) -> str:
@@ -166,13 +180,13 @@ def find_latest_checkpoint(work_dir: str) -> Optional[str]:
     root = osp.realpath(work_dir)
     target = osp.realpath(osp.join(root, osp.expanduser(named)))
     if '://' in named or osp.commonpath([root, target]) != root:
-        raise ValueError(
+        raise UnsafeLastCheckpointError(
             f'{save_file} names "{named}", which is not a file inside the '
             f'work dir {work_dir}; refusing to resume from it. Pass the '
             'checkpoint explicitly with --resume PATH if you trust it, or '
             'delete last_checkpoint to start from scratch.')
     if not osp.isfile(target):
-        raise FileNotFoundError(
+        raise CheckpointNotFoundError(
             f'{save_file} names {named}, which does not exist; pass an '
             'existing checkpoint with --resume PATH.')
     return target

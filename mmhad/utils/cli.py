@@ -6,11 +6,15 @@ config the same way, and build the runner after
 :func:`mmhad.compat.prepare_cpu_launch` so that ``tools/dist_*.sh`` also work
 on a machine without CUDA. A distributed run also gets
 :class:`~mmhad.engine.hooks.sync_norm_hook.SyncNormStatsHook`, so that plain
-``BN`` statistics agree across ranks.
+``BN`` statistics agree across ranks. :func:`run_tool` ends a tool that hit
+a user error (:class:`mmhad.utils.errors.UserError`) with one
+``mmhad: error: <message>`` line and exit code 2.
 """
 import argparse
 import os
 import os.path as osp
+import sys
+from typing import Callable, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
@@ -19,9 +23,14 @@ from mmengine.utils import import_modules_from_strings
 
 from mmhad.compat import prepare_cpu_launch
 from mmhad.utils.config_check import check_config
+from mmhad.utils.errors import UserError
 from mmhad.engine.hooks.sync_norm_hook import SyncNormStatsHook
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
+#: Set to 1 to see the traceback of a user error (like ``--debug``).
+DEBUG_ENV = 'MMHAD_DEBUG'
+#: Exit code of a tool stopped by a user error (argparse's, too).
+USER_ERROR_EXIT = 2
 
 
 def add_common_args(parser: argparse.ArgumentParser,
@@ -132,3 +141,46 @@ def build_runner(cfg: Config) -> Runner:
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)
+
+
+def error_line(error: BaseException) -> str:
+    """``mmhad: error: <message>`` on one line (a multi-line message is
+    joined with ``'; '``)."""
+    lines = [line.strip() for line in str(error).splitlines()]
+    text = ' '.join(lines[:1] + ['; '.join(l for l in lines[1:] if l)])
+    return f'mmhad: error: {text.strip()}'
+
+
+def debug_requested(argv: Optional[Sequence[str]] = None) -> bool:
+    """Whether ``--debug`` is in ``argv`` or ``MMHAD_DEBUG`` is set (not 0)."""
+    argv = sys.argv[1:] if argv is None else argv
+    return '--debug' in argv or os.environ.get(DEBUG_ENV, '0') not in (
+        '', '0')
+
+
+def run_tool(main: Callable, argv: Optional[Sequence[str]] = None) -> int:
+    """Run a tool's ``main(argv)``; end a user error with one clear line.
+
+    A :class:`~mmhad.utils.errors.UserError` (bad config value, bad data,
+    missing or refused checkpoint, diverged training) prints
+    ``mmhad: error: <message>`` as the last line on stderr and returns
+    :data:`USER_ERROR_EXIT`; with ``--debug`` or ``MMHAD_DEBUG=1`` it is
+    re-raised with its traceback. Any other exception is a bug and always
+    keeps its traceback.
+
+    Args:
+        main (Callable): The tool's ``main``, taking ``argv``.
+        argv (Sequence[str], optional): Defaults to ``sys.argv[1:]``.
+
+    Returns:
+        int: The exit code: what ``main`` returned if it is an int, else 0.
+    """
+    try:
+        result = main(argv)
+    except UserError as error:
+        if debug_requested(argv):
+            raise
+        sys.stdout.flush()
+        print(error_line(error), file=sys.stderr, flush=True)
+        return USER_ERROR_EXIT
+    return result if isinstance(result, int) else 0

@@ -7,6 +7,8 @@ here, all at once, each naming the key, the value and what is allowed.
 """
 from typing import Any, Callable, List, Mapping
 
+from .errors import UserError
+
 # key -> (test, what is allowed)
 HAD_LIMITS = {
     'k': (lambda v: 0 < v <= 1, '0 < k <= 1'),
@@ -15,7 +17,7 @@ HAD_LIMITS = {
 }
 
 
-class ConfigValueError(ValueError):
+class ConfigValueError(UserError, ValueError):
     """One or more config values are out of range or name unknown tasks."""
 
 

@@ -5,6 +5,9 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
+from mmhad.utils.checkpoint_io import first_non_finite
+from mmhad.utils.errors import NonFiniteTeacherError
+
 CHECKPOINT_KEY = 'mmhad_teacher'
 
 
@@ -18,7 +21,9 @@ class TeacherHook(Hook):
     :meth:`MultiTaskEncoderDecoder.snapshot` (eval mode, no gradients) and
     attached with ``set_teacher``: it distils the next phase. The copy is
     not a submodule: it is not in the optimizer, not wrapped by DDP, not
-    switched to train mode, and it lives on the model's device. Its weights are saved in every checkpoint
+    switched to train mode, and it lives on the model's device. A model
+    with NaN/inf weights is refused (:class:`NonFiniteTeacherError`).
+    Its weights are saved in every checkpoint
     under ``'mmhad_teacher'`` and restored on ``--resume``, so a run resumed
     in the middle of phase k distils from the same teacher.
     """
@@ -40,6 +45,14 @@ class TeacherHook(Hook):
         if phase_idx == len(runner.train_loop.phases) - 1:
             return
         model = self._model(runner)
+        bad = first_non_finite(model.state_dict())
+        if bad is not None:
+            raise NonFiniteTeacherError(
+                f'TeacherHook: not freezing the model after phase '
+                f'{phase_idx} ({phase.name}) as the teacher: weight {bad} '
+                'holds NaN/inf (the training diverged). Lower the learning '
+                'rate (optim_wrapper.optimizer.lr) or check the data, and '
+                'resume from the last checkpoint.')
         model.set_teacher(model.snapshot())
         runner.logger.info(
             f'TeacherHook: froze the model after phase {phase_idx} as the '

@@ -18,8 +18,11 @@ from mmseg.registry import DATASETS, LOOPS
 
 from mmhad.evaluation.continual_report import build_summary, render_markdown
 from mmhad.utils.checkpoint_io import atomic_write
-from .phase_plan import (Phase, epoch_iters, merge_overrides, plan_difference,
-                         plan_phases, plan_record)
+from mmhad.utils.errors import PlanMismatchError
+from .nonfinite_guard import DEFAULT_MAX_STEPS, NonFiniteGuard
+from .phase_plan import (Phase, epoch_iters, merge_overrides,
+                         phase_dataset_cfg, plan_difference, plan_phases,
+                         plan_record)
 
 RESULTS_KEY = 'continual_results'
 RESULTS_FILE = 'continual_results.json'
@@ -86,6 +89,12 @@ class ContinualTrainLoop(BaseLoop):
         save_phase_checkpoint (bool): Save ``phase{k}_{task}.pth`` after each
             phase's evaluation. Defaults to True.
         method (str, optional): Label written into the results file.
+        max_nonfinite_steps (int, optional): A step whose loss (or any loss
+            term) is NaN/inf is skipped - no parameter, optimizer or BN
+            update, gradients zeroed - and logged with the iteration and
+            the loss keys; after this many such steps in a row training
+            stops with :class:`~mmhad.utils.errors.NonFiniteLossError`.
+            None applies every step (no guard). Defaults to 5.
     """
 
     def __init__(self,
@@ -95,7 +104,9 @@ class ContinualTrainLoop(BaseLoop):
                  split: Optional[dict] = None,
                  val_interval: Optional[int] = None,
                  save_phase_checkpoint: bool = True,
-                 method: Optional[str] = None) -> None:
+                 method: Optional[str] = None,
+                 max_nonfinite_steps: Optional[int] = DEFAULT_MAX_STEPS
+                 ) -> None:
         if not isinstance(dataloader, dict):
             raise TypeError('ContinualTrainLoop builds one dataloader per '
                             'phase and needs train_dataloader as a config '
@@ -105,7 +116,8 @@ class ContinualTrainLoop(BaseLoop):
         self.val_interval = val_interval
         self.save_phase_checkpoint = save_phase_checkpoint
         self.method = method
-        full = DATASETS.build(self._phase_dataset_cfg(None, None))
+        self.guard = NonFiniteGuard(max_nonfinite_steps)
+        full = DATASETS.build(copy.deepcopy(self._dataloader_cfg['dataset']))
         self.phases: List[Phase] = plan_phases(
             phases, len(full), self._iters_per_epoch, split)
         self._max_iters = self.phases[-1].end
@@ -154,19 +166,6 @@ class ContinualTrainLoop(BaseLoop):
         return list(self.runner.message_hub.get_info(RESULTS_KEY, []))
 
     # ----------------------------------------------------------------- setup
-    def _phase_dataset_cfg(self, indices: Optional[List[int]],
-                           tasks: Optional[List[str]],
-                           overrides: Optional[dict] = None) -> dict:
-        """The phase's dataloader config, or with no indices the dataset's."""
-        cfg = copy.deepcopy(self._dataloader_cfg)
-        cfg.update(copy.deepcopy(overrides or {}))
-        dataset = cfg['dataset']
-        if indices is None:
-            return dataset
-        dataset['indices'] = indices
-        dataset['tasks'] = list(tasks)
-        return cfg
-
     def _iters_per_epoch(self, num_images: int, overrides: dict) -> int:
         batch = overrides.get('batch_size', self._dataloader_cfg['batch_size'])
         return epoch_iters(num_images, batch, get_world_size())
@@ -179,9 +178,7 @@ class ContinualTrainLoop(BaseLoop):
             active=phase.tasks,
             learned=[t for t in self.model.tasks if t in learned])
         self.dataloader = runner.build_dataloader(
-            self._phase_dataset_cfg(phase.indices, phase.tasks,
-                                    phase.dataloader),
-            seed=runner.seed)
+            phase_dataset_cfg(self._dataloader_cfg, phase), seed=runner.seed)
         runner.visualizer.dataset_meta = self.dataloader.dataset.metainfo
         self._drop_stale_train_scalars()
         if not resumed:  # a resumed phase keeps the optimizer it saved
@@ -272,7 +269,7 @@ class ContinualTrainLoop(BaseLoop):
         if self._iter > 0 and saved is not None:
             difference = plan_difference(saved, current)
             if difference is not None:
-                raise ValueError(
+                raise PlanMismatchError(
                     'The checkpoint being resumed was trained with another '
                     f'phase plan than the config ({difference}). Resume '
                     'with the config of that run, or start a new work dir.')
@@ -289,8 +286,13 @@ class ContinualTrainLoop(BaseLoop):
         """One optimisation step, with the usual iteration hooks."""
         self.runner.call_hook(
             'before_train_iter', batch_idx=self._iter, data_batch=data_batch)
-        outputs = self.runner.model.train_step(
-            data_batch, optim_wrapper=self.runner.optim_wrapper)
+        outputs, bad_keys = self.guard.train_step(
+            self.runner.model, data_batch, self.runner.optim_wrapper)
+        phase = self.phase
+        self.guard.update(bad_keys, self._iter,
+                          f'phase {phase.index} ({phase.name})')
+        for key in bad_keys:  # keep NaN out of the logged averages
+            outputs.pop(key, None)
         # Checkpoints written by the hooks below carry the RNG state, so a
         # resumed run continues exactly (see _train_phase).
         self.runner.message_hub.update_info(RNG_KEY, get_rng_state())

@@ -127,6 +127,16 @@ def plan_phases(phases: Sequence[dict],
     return planned
 
 
+def phase_dataset_cfg(dataloader: dict, phase: Phase) -> dict:
+    """The dataloader config of ``phase``: ``dataloader`` with the phase's
+    overrides, its dataset restricted to the phase's indices and tasks."""
+    cfg = copy.deepcopy(dataloader)
+    cfg.update(copy.deepcopy(phase.dataloader or {}))
+    cfg['dataset']['indices'] = phase.indices
+    cfg['dataset']['tasks'] = list(phase.tasks)
+    return cfg
+
+
 def epoch_iters(num_images: int, batch_size: int, world_size: int) -> int:
     """Iterations to see ``num_images`` once with the global batch size."""
     return max(1, math.ceil(num_images / (batch_size * world_size)))
