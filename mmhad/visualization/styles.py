@@ -19,7 +19,6 @@ from typing import Dict, Optional, Sequence, Tuple, Type
 
 import numpy as np
 import torch
-from torch import Tensor
 
 #: Colour of ground-truth pixels without a label (regression styles).
 NEUTRAL = (128, 128, 128)

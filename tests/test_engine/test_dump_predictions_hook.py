@@ -1,11 +1,13 @@
 """DumpPredictionsHook writes every task in the data-contract layout."""
 import numpy as np
+import pytest
 import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from mmhad.engine.hooks.dump_predictions_hook import DumpPredictionsHook
-from mmhad.tasks import RegressionTask, get_task, register_task, task_names
+from mmhad.tasks import (RegressionTask, get_task, register_task, task_names,
+                         unregister_task)
 
 BUILT_IN = ('semantic', 'depth', 'normal', 'edge', 'albedo', 'shading')
 
@@ -33,17 +35,25 @@ def test_new_tasks_are_dumped_like_ground_truth(tmp_path):
     assert not (tmp_path / 'label').exists()  # semantics not predicted
 
 
-def test_a_task_registered_here_is_dumped_by_its_definition(tmp_path):
+class ToyFlowTask(RegressionTask):
+    """Dumped as H x W x 2 into its own folder."""
+
+    name, kind, channels, folder = 'toy_dump_flow', 'multi', 2, 'flow_xy'
+
+
+@pytest.fixture
+def toy_flow():
+    """Register :class:`ToyFlowTask` for one test."""
+    register_task(force=True)(ToyFlowTask)
+    yield ToyFlowTask.name
+    unregister_task(ToyFlowTask.name)
+
+
+def test_a_task_registered_here_is_dumped_by_its_definition(tmp_path,
+                                                             toy_flow):
     """A 2-channel flow-like task defined in this file only: its folder,
     prediction field and dump form come from the definition."""
-
-    @register_task(force=True)
-    class ToyFlowTask(RegressionTask):
-        """Dumped as H x W x 2 into its own folder."""
-
-        name, kind, channels, folder = 'toy_dump_flow', 'multi', 2, 'flow_xy'
-
-    assert 'toy_dump_flow' in task_names()
+    assert toy_flow in task_names()
     h, w = 3, 4
     flow = torch.randn(2, h, w)
     labels = torch.randint(0, 6, (1, h, w))

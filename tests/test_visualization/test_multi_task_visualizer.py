@@ -11,7 +11,8 @@ from mmengine.structures import PixelData
 from mmseg.registry import VISUALIZERS
 from mmseg.structures import SegDataSample
 
-from mmhad.tasks import IGNORE_INDEX, RegressionTask, register_task
+from mmhad.tasks import (IGNORE_INDEX, RegressionTask, register_task,
+                         unregister_task)
 from mmhad.visualization import (BLACK, NEUTRAL, MultiTaskVisualizer,
                                  draw_panel, get_style)
 
@@ -20,7 +21,6 @@ LEGEND = 4  # max(4, W // 8)
 PALETTE = [[0, 0, 0], [255, 0, 0], [0, 255, 0]]
 
 
-@register_task(force=True)
 class ToyVisFlowTask(RegressionTask):
     """A 2-channel flow-like task known only to this file."""
 
@@ -29,6 +29,14 @@ class ToyVisFlowTask(RegressionTask):
     channels = 2
     value_range = (-2.0, 2.0)
     draw = dict(style='rgb')
+
+
+@pytest.fixture(autouse=True, scope='module')
+def toy_task():
+    """Register the task type for this module's tests only."""
+    register_task(force=True)(ToyVisFlowTask)
+    yield
+    unregister_task(ToyVisFlowTask.name)
 
 
 def make_sample(**fields) -> SegDataSample:
