@@ -1,5 +1,6 @@
 """Tiny multi-task models and batches for model tests (CPU, no download)."""
-from typing import List
+from contextlib import contextmanager
+from typing import Iterator, List
 
 import torch
 from mmengine.structures import PixelData
@@ -20,8 +21,8 @@ def tiny_model_cfg(tasks=('semantic', 'depth', 'normal'), num_classes=4,
         depth=dict(type='DepthASPPHead', **head),
         normal=dict(type='NormalASPPHead', **head),
         edge=dict(type='EdgeASPPHead', **head),
-        albedo=dict(type='AlbedoASPPHead', **head),
-        shading=dict(type='ShadingASPPHead', **head))
+        albedo=dict(type='RegressionASPPHead', task='albedo', **head),
+        shading=dict(type='RegressionASPPHead', task='shading', **head))
     cfg = dict(
         type='MultiTaskEncoderDecoder',
         data_preprocessor=dict(
@@ -69,3 +70,60 @@ def make_batch(n: int = 2, height: int = 16, width: int = 24,
     inputs = [torch.rand(3, height, width, generator=g) * 255
               for _ in range(n)]
     return dict(inputs=inputs, data_samples=samples)
+
+
+
+
+def register_toy_flow():
+    """Register (``force=True``) and return ``'toy_flow'``: a 2-channel
+    flow-like regression defined only by the tests (identity activation,
+    masked L1 ``loss_flow``) whose x component flips sign under a
+    horizontal flip (y under a vertical one)."""
+    from mmhad.tasks import LOWER, Measure, RegressionTask, register_task
+
+    @register_task(force=True)
+    class ToyFlowTask(RegressionTask):
+        name = 'toy_flow'
+        kind = 'multi'
+        channels = 2
+        unit = 'px'
+        flip_negate = dict(horizontal=(0, ), vertical=(1, ))
+        metrics = dict(epe=Measure(LOWER, 'px'))
+        activation = 'identity'
+        loss = dict(type='MaskedL1Loss', valid_rule='nonzero',
+                    loss_name='loss_flow')
+
+    return ToyFlowTask
+
+
+def register_toy_saliency():
+    """Register (``force=True``) and return ``'toy_saliency'``: a binary
+    map (salient / not, 255 = ignored) defined only by the tests,
+    cross-entropy ``loss_saliency``."""
+    from mmhad.tasks import HIGHER, ClassTask, Measure, register_task
+
+    @register_task(force=True)
+    class ToySaliencyTask(ClassTask):
+        name = 'toy_saliency'
+        kind = 'binary'
+        unit = 'class id'
+        metrics = dict(F1=Measure(HIGHER, '%'))
+        loss = dict(type='CrossEntropyLoss', loss_name='loss_saliency')
+
+    return ToySaliencyTask
+
+
+@contextmanager
+def toy_task_types() -> Iterator[None]:
+    """Register ``'toy_flow'`` and ``'toy_saliency'`` (see
+    :func:`register_toy_flow`, :func:`register_toy_saliency`) and
+    unregister them on exit, so later tests see only the built-in types."""
+    from mmhad.tasks import unregister_task
+
+    register_toy_flow()
+    register_toy_saliency()
+    try:
+        yield
+    finally:
+        unregister_task('toy_flow')
+        unregister_task('toy_saliency')

@@ -5,5 +5,9 @@ _base_ = './mt_deeplabv3_r18-d8_synthetic.py'
 model = dict(
     decode_heads=dict(
         edge=dict(_base_.aspp, type='EdgeASPPHead', **_base_.head),
-        albedo=dict(_base_.aspp, type='AlbedoASPPHead', **_base_.head),
-        shading=dict(_base_.aspp, type='ShadingASPPHead', **_base_.head)))
+        albedo=dict(
+            _base_.aspp, type='RegressionASPPHead', task='albedo',
+            **_base_.head),
+        shading=dict(
+            _base_.aspp, type='RegressionASPPHead', task='shading',
+            **_base_.head)))

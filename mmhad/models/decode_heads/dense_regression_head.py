@@ -1,42 +1,71 @@
-"""Mixins turning an mmseg decode head into a dense regression head."""
+"""Mixin turning an mmseg decode head into the head of a regression task."""
+import copy
 import warnings
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmseg.models.utils import resize
 from mmseg.utils import SampleList
 from torch import Tensor
 
+from ..utils import OUTPUT_ACTIVATIONS
+from .task_head import TaskHeadMixin
 
-class DenseRegressionHeadMixin:
+
+class DenseRegressionHeadMixin(TaskHeadMixin):
     """Regression behaviour for any :class:`BaseDecodeHead` subclass.
 
     Mix it in *before* an mmseg decode head (``class H(Mixin, ASPPHead)``):
-    the decoder body is the parent's, the ``conv_seg`` output gets
-    ``out_channels`` channels, and the mixin supplies the activation, the
-    loss on the head's own ground-truth field, and full-resolution
-    predictions. ``forward`` returns *raw* outputs at feature resolution; the
-    activation is applied after resizing, so interpolation never breaks the
-    output constraint (non-negativity, unit length).
+    the decoder body is the parent's; the task definition
+    (:class:`~mmhad.tasks.TaskType`) gives the ``conv_seg`` output channels
+    (``channels``), the default ``loss_decode`` (``loss``), the ground-truth
+    and prediction fields and the activation
+    (:data:`~mmhad.models.utils.OUTPUT_ACTIVATIONS`). ``forward`` returns
+    *raw* outputs at feature resolution; the activation is applied after
+    resizing, so interpolation never breaks the output constraint
+    (non-negativity, unit length, bounds).
 
-    Subclasses set:
-        gt_field (str): ``SegDataSample`` field holding the ground truth.
-        pred_field (str): ``SegDataSample`` field to write predictions to.
-        default_out_channels (int): Output channels.
-        default_loss_decode (dict): ``loss_decode`` when none is given.
-        activate(raw): map raw outputs to the output space.
-        constrain(pred): idempotent projection onto the output space, applied
-            after a prediction is interpolated.
+    Args:
+        task (str, optional): A registered regression task type. Defaults to
+            None, meaning the class's :attr:`task`.
+        out_channels (int, optional): Output channels. Defaults to None (the
+            task's ``channels``).
+        value_range (tuple[float, float], optional): ``(low, high)``,
+            ``low < high``, of a ``'sigmoid_range'`` activation, in the
+            task's unit. Defaults to None (the task's ``value_range``).
+        activation (str, optional): A key of ``OUTPUT_ACTIVATIONS``.
+            Defaults to None (the task's ``activation``).
+        **kwargs: The parent head's arguments; ``loss_decode`` defaults to
+            the task's ``loss``.
     """
 
-    gt_field: str = ''
-    pred_field: str = ''
-    default_out_channels: int = 1
-    default_loss_decode: dict = {}
+    predicts_classes = False
 
-    def __init__(self, *args, out_channels: int = None, **kwargs) -> None:
-        out_channels = out_channels or self.default_out_channels
-        kwargs.setdefault('loss_decode', dict(self.default_loss_decode))
+    def __init__(self,
+                 *args,
+                 task: Optional[str] = None,
+                 out_channels: Optional[int] = None,
+                 value_range: Optional[Sequence[float]] = None,
+                 activation: Optional[str] = None,
+                 **kwargs) -> None:
+        definition = self.task_definition(task)
+        activation = activation or definition.activation
+        if activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(f'activation must be one of '
+                             f'{sorted(OUTPUT_ACTIVATIONS)}, got '
+                             f'{activation!r}')
+        value_range = value_range or definition.value_range
+        if OUTPUT_ACTIVATIONS[activation].bounded:
+            if value_range is None:
+                raise ValueError(f'activation {activation!r} needs a '
+                                 'value_range=(low, high)')
+            low, high = (float(v) for v in value_range)
+            if not low < high:
+                raise ValueError(f'value_range must be (low, high) with low '
+                                 f'< high, got {tuple(value_range)}')
+            value_range = (low, high)
+        out_channels = out_channels or definition.channels
+        kwargs.setdefault('loss_decode', copy.deepcopy(definition.loss))
         kwargs.setdefault('num_classes', out_channels)
         kwargs.setdefault('threshold', None)
         with warnings.catch_warnings():
@@ -44,27 +73,24 @@ class DenseRegressionHeadMixin:
             # out_channels == 1; they do not apply to regression.
             warnings.filterwarnings('ignore', message='threshold is not')
             super().__init__(*args, out_channels=out_channels, **kwargs)
+        self.task = definition.name
+        self.activation = activation
+        self.value_range = value_range
 
     def activate(self, raw: Tensor) -> Tensor:
         """Map raw (B, C, H, W) outputs to the output space."""
-        raise NotImplementedError
+        return OUTPUT_ACTIVATIONS[self.activation].activate(
+            raw, self.value_range)
 
     def constrain(self, pred: Tensor) -> Tensor:
-        """Project interpolated (..., C, H, W) outputs onto the output space."""
-        raise NotImplementedError
+        """Project resized (..., C, H, W) outputs onto the output space."""
+        return OUTPUT_ACTIVATIONS[self.activation].constrain(
+            pred, self.value_range)
 
     def flip_prediction(self, pred: Tensor, direction: str) -> Tensor:
-        """Undo a test-time flip of a (C, H, W) prediction."""
-        return pred.flip(dims=(-1, ) if direction == 'horizontal' else (-2, ))
-
-    def _stack_batch_gt(self, batch_data_samples: SampleList) -> Tensor:
-        missing = [i for i, s in enumerate(batch_data_samples)
-                   if self.gt_field not in s]
-        if missing:
-            raise KeyError(f'{type(self).__name__}: samples {missing} carry no '
-                           f'"{self.gt_field}"; load it in the pipeline')
-        return torch.stack(
-            [s.get(self.gt_field).data for s in batch_data_samples])
+        """Undo a test-time flip of a (C, H, W) prediction (the task's
+        ``flip_prediction``: mirror, negate its ``flip_negate`` channels)."""
+        return self.task_type.flip_prediction(pred, direction)
 
     def loss_by_feat(self, raw: Tensor,
                      batch_data_samples: SampleList) -> Dict[str, Tensor]:
@@ -89,39 +115,3 @@ class DenseRegressionHeadMixin:
     def postprocess(self, pred: Tensor) -> Dict[str, Tensor]:
         """Data-sample fields of one (C, H, W) resized prediction."""
         return {self.pred_field: self.constrain(pred)}
-
-
-class BoundedRegressionHeadMixin(DenseRegressionHeadMixin):
-    """:class:`DenseRegressionHeadMixin` with outputs in a fixed interval.
-
-    ``activate(raw) = low + (high - low) * sigmoid(raw)`` maps raw outputs
-    into ``(low, high)``; ``constrain`` clamps to ``[low, high]``.
-
-    Subclasses set :attr:`value_range` (and the mixin's other attributes);
-    a config may override it with ``value_range=(low, high)``.
-
-    Args:
-        value_range (tuple[float, float], optional): ``(low, high)``,
-            ``low < high``, in the task's unit. Defaults to None (the class's
-            :attr:`value_range`).
-    """
-
-    value_range: Tuple[float, float] = (0.0, 1.0)
-
-    def __init__(self,
-                 *args,
-                 value_range: Optional[Sequence[float]] = None,
-                 **kwargs) -> None:
-        low, high = (float(v) for v in (value_range or self.value_range))
-        if not low < high:
-            raise ValueError(f'value_range must be (low, high) with low < '
-                             f'high, got {tuple(value_range)}')
-        super().__init__(*args, **kwargs)
-        self.value_range = (low, high)
-
-    def activate(self, raw: Tensor) -> Tensor:
-        low, high = self.value_range
-        return low + (high - low) * torch.sigmoid(raw)
-
-    def constrain(self, pred: Tensor) -> Tensor:
-        return pred.clamp(*self.value_range)

@@ -1,4 +1,4 @@
-"""Masked L1 loss for dense regression: depth, disparity, albedo, shading."""
+"""Masked L1 loss for dense regression: depth, disparity, other real maps."""
 from typing import Optional
 
 import torch.nn as nn
@@ -17,7 +17,8 @@ def valid_target_mask(target: Tensor, rule: str = 'positive') -> Tensor:
         rule (str): ``'positive'``: an element is valid where it is ``> 0``
             (depth and disparity, 0 = invalid). ``'nonzero'``: a pixel is
             valid, in all its channels, where any channel is non-zero (an
-            all-zero vector marks an invalid pixel: albedo, shading).
+            all-zero vector marks an invalid pixel, as in most regression
+            task types).
 
     Returns:
         Tensor: bool mask of ``target``'s shape.
@@ -41,12 +42,12 @@ def masked_l1_loss(pred: Tensor,
 
     Args:
         pred (Tensor): Prediction, (B, C, H, W), in the target's unit
-            (metres for depth, reflectance / shading factor otherwise).
+            (metres for depth, the task's unit otherwise).
         target (Tensor): Ground truth, (B, C, H, W).
         valid_mask (Tensor, optional): Extra (B, 1, H, W) or (B, C, H, W)
             bool mask.
         valid_rule (str): ``'positive'`` (default, depth) or ``'nonzero'``
-            (albedo, shading), see :func:`valid_target_mask`.
+            (all-zero pixel = invalid), see :func:`valid_target_mask`.
 
     Returns:
         Tensor: Scalar loss; 0 (still connected to ``pred``) when no pixel is
@@ -71,8 +72,8 @@ class MaskedL1Loss(nn.Module):
         loss_name (str): Key of the loss in the loss dict; must start with
             ``loss_`` to be optimised. Defaults to ``'loss_depth'``.
         valid_rule (str): Which targets are valid: ``'positive'`` (depth,
-            default) or ``'nonzero'`` (all-zero pixel = invalid: albedo,
-            shading). See :func:`valid_target_mask`.
+            default) or ``'nonzero'`` (all-zero pixel = invalid, e.g.
+            colour or scalar maps). See :func:`valid_target_mask`.
     """
 
     def __init__(self,

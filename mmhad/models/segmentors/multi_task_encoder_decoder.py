@@ -13,7 +13,8 @@ from mmseg.utils import (ConfigType, OptConfigType, OptMultiConfig,
                          OptSampleList, SampleList, add_prefix)
 from torch import Tensor
 
-from ..decode_heads import DenseRegressionHeadMixin
+from mmhad.tasks import TaskType, get_task, task_names
+
 from ..utils import channel_argmax
 
 
@@ -37,20 +38,25 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     (:meth:`set_teacher`) the student's outputs for the teacher's other
     tasks are distilled towards the teacher's with ``distill_loss``.
 
-    Classification heads are any mmseg decode head (``ASPPHead``...); they
-    read ``gt_sem_seg`` and write ``pred_sem_seg`` + ``seg_logits`` unless
-    they name other fields with ``gt_field`` / ``pred_field`` /
-    ``logits_field`` (:class:`DenseClassificationHeadMixin`, e.g.
-    ``EdgeASPPHead``: ``gt_edge_map`` -> ``pred_edge_map`` +
-    ``edge_logits``). Heads with :class:`DenseRegressionHeadMixin` regress
-    their own field (``DepthASPPHead``, ``NormalASPPHead``,
-    ``AlbedoASPPHead``, ``ShadingASPPHead``).
+    Every key of ``decode_heads`` is a registered task type
+    (:func:`mmhad.tasks.get_task`); its definition says where the ground
+    truth is (``gt_field``), where predictions go (``pred_field``, plus
+    ``logits_field`` for class tasks) and how a test-time flip is undone
+    (``flip_prediction``). Class tasks (kinds ``'classes'``/``'binary'``)
+    take any mmseg decode head (``ASPPHead`` for ``'semantic'``, which reads
+    ``gt_sem_seg``; :class:`DenseClassificationHeadMixin` heads such as
+    ``EdgeASPPHead`` read their task's field); their prediction is the
+    argmax of the logits (a sigmoid threshold for one channel). Regression
+    tasks take a :class:`DenseRegressionHeadMixin` head
+    (``RegressionASPPHead(task=...)``, ``DepthASPPHead``...), whose
+    ``constrain`` projects the resized prediction onto the output space.
 
     Args:
         backbone (dict): Backbone config (any mmseg or ``mmpretrain.*``).
-        decode_heads (dict[str, dict]): Task name -> decode head config; a
-            task mapped to None has no head (so a child config can drop a
-            head of its base: ``decode_heads=dict(normal=None)``).
+        decode_heads (dict[str, dict]): Task name (a registered task type)
+            -> decode head config; a task mapped to None has no head (so a
+            child config can drop a head of its base:
+            ``decode_heads=dict(normal=None)``).
         neck (dict, optional): Neck config.
         active_tasks (Sequence[str], optional): Defaults to all tasks.
         learned_tasks (Sequence[str], optional): Defaults to all tasks.
@@ -79,6 +85,13 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         if not any(cfg is not None for cfg in (decode_heads or {}).values()):
             raise ValueError('model.decode_heads must map at least one task '
                              'name to a decode head config')
+        unknown = [t for t, cfg in decode_heads.items()
+                   if cfg is not None and t not in task_names()]
+        if unknown:
+            raise KeyError(f'model.decode_heads: task(s) {unknown} are not '
+                           f'registered task types (registered: '
+                           f'{task_names()}); define one with '
+                           'mmhad.tasks.register_task')
         self.backbone = MODELS.build(backbone)
         if neck is not None:
             self.neck = MODELS.build(neck)
@@ -86,6 +99,12 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             task: MODELS.build(cfg)
             for task, cfg in decode_heads.items() if cfg is not None
         })
+        for task, head in self.decode_heads.items():
+            bound = getattr(head, 'task', None)
+            if isinstance(bound, str) and bound != task:
+                raise ValueError(
+                    f'model.decode_heads.{task}: {type(head).__name__} is '
+                    f'the head of task "{bound}"; give it task="{task}"')
         self.align_corners = False
         self.train_cfg = train_cfg
         self.test_cfg = test_cfg if test_cfg is not None else dict(
@@ -136,9 +155,9 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                 torch.tensor([t in learned for t in sorted(self.tasks)]))
 
     def gt_field(self, task: str) -> str:
-        """Data-sample field holding ``task``'s ground truth (the head's
-        ``gt_field``; ``gt_sem_seg`` for plain mmseg heads)."""
-        return getattr(self.decode_heads[task], 'gt_field', 'gt_sem_seg')
+        """Data-sample field holding ``task``'s ground truth (its task
+        definition's ``gt_field``)."""
+        return get_task(task).gt_field
 
     # ---------------------------------------------------------------- teacher
     @property
@@ -282,11 +301,9 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                 data_samples: OptSampleList = None) -> SampleList:
         """Predict every learned task.
 
-        Fills each classification head's prediction and logits fields
-        (``pred_sem_seg`` + ``seg_logits``, ``pred_edge_map`` +
-        ``edge_logits``) and each regression head's field
-        (``pred_depth_map``, ``pred_normal_map``, ``pred_albedo_map``,
-        ``pred_shading_map``) at the original image size.
+        Fills each task's ``pred_field`` (``pred_sem_seg``,
+        ``pred_depth_map``...) and, for class tasks, its ``logits_field``
+        (``seg_logits``, ``edge_logits``...) at the original image size.
         """
         if data_samples is not None:
             metas = [s.metainfo for s in data_samples]
@@ -315,6 +332,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             data_samples = [SegDataSample() for _ in metas]
         for task, batch_out in outputs.items():
             head = self.decode_heads[task]
+            definition = get_task(task)
             height, width = batch_out.shape[-2:]
             for i, meta in enumerate(metas):
                 left, right, top, bottom = meta.get('padding_size',
@@ -325,27 +343,30 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                              align_corners=self.align_corners,
                              warning=False)[0]
                 if meta.get('flip', False):
-                    out = self._unflip(head, out, meta['flip_direction'])
-                data_samples[i].set_data(self._to_fields(head, out))
+                    out = definition.flip_prediction(out,
+                                                     meta['flip_direction'])
+                data_samples[i].set_data(
+                    self._to_fields(definition, head, out))
         return data_samples
 
     @staticmethod
-    def _unflip(head: nn.Module, out: Tensor, direction: str) -> Tensor:
-        if isinstance(head, DenseRegressionHeadMixin):
-            return head.flip_prediction(out, direction)
-        return out.flip(dims=(-1, ) if direction == 'horizontal' else (-2, ))
+    def _to_fields(definition: TaskType, head: nn.Module,
+                   out: Tensor) -> Dict[str, PixelData]:
+        """Data-sample fields of one (C, H, W) output at the image size.
 
-    @staticmethod
-    def _to_fields(head: nn.Module, out: Tensor) -> Dict[str, PixelData]:
-        if isinstance(head, DenseRegressionHeadMixin):
-            return {k: PixelData(data=v)
-                    for k, v in head.postprocess(out).items()}
+        Class tasks: the logits in ``logits_field`` and the (1, H, W) argmax
+        (one channel: sigmoid scores and the head's ``threshold``) in
+        ``pred_field``; regressions: the head's ``constrain(out)`` in
+        ``pred_field``.
+        """
+        if not definition.is_classes:
+            return {definition.pred_field: PixelData(data=head.constrain(out))}
         if out.shape[0] > 1:
             pred = channel_argmax(out, dim=0).unsqueeze(0)
         else:
             out = out.sigmoid()
             pred = (out > head.threshold).to(out)
         return {
-            getattr(head, 'logits_field', 'seg_logits'): PixelData(data=out),
-            getattr(head, 'pred_field', 'pred_sem_seg'): PixelData(data=pred)
+            definition.logits_field: PixelData(data=out),
+            definition.pred_field: PixelData(data=pred)
         }

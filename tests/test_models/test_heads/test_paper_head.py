@@ -31,14 +31,19 @@ MODELS_DIR = CONFIGS / '_base_' / 'models'
 PAPER = dict(in_channels=512, channels=256, dilations=(1, 12, 24, 36),
              dropout_ratio=0.5, bottleneck='deeplabv3',
              norm_cfg=dict(type='BN'))
-#: type -> output channels of every ASPP-based head.
-HEADS: Dict[str, int] = dict(
-    SemanticASPPHead=13, DepthASPPHead=1, NormalASPPHead=3,
-    AlbedoASPPHead=3, ShadingASPPHead=1, EdgeASPPHead=2)
+#: type (``type:task`` for the generic regression head) -> output channels
+#: of every ASPP-based head.
+HEADS: Dict[str, int] = {
+    'SemanticASPPHead': 13, 'DepthASPPHead': 1, 'NormalASPPHead': 3,
+    'RegressionASPPHead:albedo': 3, 'RegressionASPPHead:shading': 1,
+    'EdgeASPPHead': 2}
 
 
 def build_head(head_type: str, **kwargs) -> nn.Module:
-    cfg = dict(type=head_type, **kwargs)
+    type_, _, task = head_type.partition(':')
+    cfg = dict(type=type_, **kwargs)
+    if task:
+        cfg['task'] = task
     if head_type == 'SemanticASPPHead':
         cfg.setdefault('num_classes', HEADS[head_type])
     return MODELS.build(cfg)

@@ -4,6 +4,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmengine.structures import PixelData
 
+from mmhad.tasks import get_task
+
 HEAD = dict(in_channels=8, channels=4, dilations=(1, 2), dropout_ratio=0.0,
             norm_cfg=dict(type='BN'))
 
@@ -66,12 +68,12 @@ def test_normal_head_unflip_negates_x_only():
     assert torch.equal(back, expected)
 
 
-@pytest.mark.parametrize('head_type, channels, high, loss_name', [
-    ('AlbedoASPPHead', 3, 1.0, 'loss_albedo'),
-    ('ShadingASPPHead', 1, 2.0, 'loss_shading'),
+@pytest.mark.parametrize('task, channels, high, loss_name', [
+    ('albedo', 3, 1.0, 'loss_albedo'),
+    ('shading', 1, 2.0, 'loss_shading'),
 ])
-def test_bounded_heads_stay_in_range(head_type, channels, high, loss_name):
-    head = MODELS.build(dict(type=head_type, **HEAD))
+def test_bounded_heads_stay_in_range(task, channels, high, loss_name):
+    head = MODELS.build(dict(type='RegressionASPPHead', task=task, **HEAD))
     assert head.out_channels == channels and head.value_range == (0.0, high)
     assert head.loss_decode.loss_name == loss_name
     assert head.loss_decode.valid_rule == 'nonzero'
@@ -91,7 +93,7 @@ def test_bounded_heads_stay_in_range(head_type, channels, high, loss_name):
 
 
 def test_albedo_loss_skips_all_zero_pixels():
-    head = MODELS.build(dict(type='AlbedoASPPHead', **HEAD))
+    head = MODELS.build(dict(type='RegressionASPPHead', task='albedo', **HEAD))
     raw = torch.zeros(1, 3, 1, 2)  # sigmoid(0) = 0.5 everywhere
     s = SegDataSample()
     # pixel 0: (0.5, 0.1, 0.0) - one zero channel, still valid;
@@ -105,15 +107,18 @@ def test_albedo_loss_skips_all_zero_pixels():
 
 def test_shading_value_range_is_configurable_and_checked():
     head = MODELS.build(
-        dict(type='ShadingASPPHead', value_range=(0.5, 1.5), **HEAD))
+        dict(type='RegressionASPPHead', task='shading',
+             value_range=(0.5, 1.5), **HEAD))
     assert head.activate(torch.tensor([-1e4, 1e4])).tolist() == [0.5, 1.5]
-    assert type(head).value_range == (0.0, 2.0)  # class default untouched
+    # the default (the task's) untouched
+    assert get_task('shading').value_range == (0.0, 2.0)
     with pytest.raises(ValueError, match='low < high'):
-        MODELS.build(dict(type='ShadingASPPHead', value_range=(1, 1), **HEAD))
+        MODELS.build(dict(type='RegressionASPPHead', task='shading',
+                          value_range=(1, 1), **HEAD))
 
 
 def test_albedo_unflip_mirrors_without_negating():
-    head = MODELS.build(dict(type='AlbedoASPPHead', **HEAD))
+    head = MODELS.build(dict(type='RegressionASPPHead', task='albedo', **HEAD))
     pred = torch.tensor([[[0.1, 0.2]], [[0.3, 0.4]], [[0.5, 0.6]]])
     back = head.flip_prediction(pred, 'horizontal')
     assert torch.equal(back, pred.flip(-1))
