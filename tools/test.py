@@ -2,18 +2,20 @@
 
 The model predicts - and the metric scores - the tasks of the config
 (``model.decode_heads``), which the checkpoint must have learned: it must
-hold every one's head weights, and its ``learned_mask`` buffer (restored
-into the segmentor) must mark every one as learned. Otherwise the tool
-stops with one message naming the checkpoint, the config's tasks and the
-checkpoint's learned tasks (exit code 1) - unless ``--learned-only`` is
-given: then only the learned ones are scored (e.g. a phase-0 checkpoint of
-a continual run on its first task) and the log says which are left out. A
-checkpoint with an empty ``state_dict`` is always refused.
+hold every one's head weights, and its ``learned_mask`` buffer (restored into
+the segmentor) must mark every one as learned. Otherwise the tool stops with
+one message naming the checkpoint, the config's tasks and the checkpoint's
+learned tasks (``mmhad: error: ...``, exit code 2) - unless
+``--learned-only`` is given: then only the learned ones are scored (e.g. a
+phase-0 checkpoint of a continual run on its first task) and the log says
+which are left out. A checkpoint with an empty ``state_dict`` is always
+refused.
 
 Usage:
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
         [--show] [--show-dir DIR] [--wait-time SECONDS] [--learned-only]
-        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--debug] [--cfg-options k=v ...]
+        [--launcher {none,pytorch,slurm,mpi}]
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [same options]
 """
 import argparse
@@ -35,7 +37,8 @@ import mmhad.engine.hooks.dump_predictions_hook  # noqa: E402,F401
 import mmhad.engine.hooks.visualization_hook  # noqa: E402,F401
 from mmhad.apis.checkpoint import checkpoint_state_dict  # noqa: E402
 from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
-                             load_config, set_local_rank)
+                             load_config, run_tool, set_local_rank)
+from mmhad.utils.errors import UserError  # noqa: E402
 
 #: Visualization hooks of the configs that --show / --show-dir replace by
 #: :class:`MultiTaskVisualizationHook` (mmseg's cannot read ``.npy`` images).
@@ -48,7 +51,7 @@ SEG_VISUALIZERS = ('SegLocalVisualizer', 'mmseg.SegLocalVisualizer')
 HEADS_PREFIX = 'decode_heads.'
 
 
-class CheckpointTasksError(ValueError):
+class CheckpointTasksError(UserError, ValueError):
     """The checkpoint cannot be tested against the config's tasks."""
 
 
@@ -78,6 +81,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='score only the config tasks the checkpoint has learned '
         'instead of refusing a checkpoint that lacks some (e.g. an early '
         'phase of a continual run)')
+    parser.add_argument(
+        '--debug',
+        action='store_true',
+        help='show the traceback of a user error (e.g. a refused '
+        'checkpoint) instead of one "mmhad: error:" line; same as '
+        'MMHAD_DEBUG=1')
     args = parser.parse_args(argv)
     set_local_rank(args)
     return args
@@ -291,7 +300,4 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
 
 
 if __name__ == '__main__':
-    try:
-        main()
-    except CheckpointTasksError as error:
-        sys.exit(f'tools/test.py: error: {error}')
+    sys.exit(run_tool(main))

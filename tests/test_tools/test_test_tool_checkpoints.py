@@ -104,10 +104,10 @@ def test_the_script_exits_non_zero_with_one_message(tmp_path):
          '--work-dir', str(tmp_path / 'w')],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         timeout=300)
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # mmhad.utils.cli.USER_ERROR_EXIT
     assert proc.stderr.strip().splitlines()[-1] == (
-        f'tools/test.py: error: checkpoint {empty} has an empty state_dict: '
-        'no weights to test')
+        f'mmhad: error: checkpoint {empty} has an empty state_dict: no '
+        'weights to test')
     assert 'Traceback' not in proc.stderr
 
 
