@@ -1,19 +1,19 @@
 """Evaluate an mmhad checkpoint on the test set of a config.
 
-The model predicts - and the metric scores - the tasks of the config
-(``model.decode_heads``), which the checkpoint must have learned: it must
-hold every one's head weights, and its ``learned_mask`` buffer (restored into
-the segmentor) must mark every one as learned. Otherwise the tool stops with
-one message naming the checkpoint, the config's tasks and the checkpoint's
-learned tasks (``mmhad: error: ...``, exit code 2) - unless
-``--learned-only`` is given: then only the learned ones are scored (e.g. a
-phase-0 checkpoint of a continual run on its first task) and the log says
-which are left out. A checkpoint with an empty ``state_dict`` is always
-refused.
+The model predicts - and the metric scores - the tasks the checkpoint has
+learned (its ``learned_mask`` buffer, restored into the segmentor): all of
+them for a finished run, the first ones for an early phase of a continual
+run (the log names the config's tasks left out). The checkpoint must match
+the config: a head the config has and the checkpoint lacks, a head the
+checkpoint has and the config lacks, a ``learned_mask`` that marks none of
+the config's tasks, or an empty ``state_dict`` stops the tool with one
+message naming the checkpoint, the config's tasks and the checkpoint's heads
+and learned tasks (``mmhad: error: ...``, exit code 2), before the runner is
+built.
 
 Usage:
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out DIR]
-        [--show] [--show-dir DIR] [--wait-time SECONDS] [--learned-only]
+        [--show] [--show-dir DIR] [--wait-time SECONDS]
         [--debug] [--cfg-options k=v ...]
         [--launcher {none,pytorch,slurm,mpi}]
     bash tools/dist_test.sh CONFIG CHECKPOINT NUM_PROCS [same options]
@@ -75,12 +75,6 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '{show_dir}/vis_data/vis_image)')
     parser.add_argument(
         '--wait-time', type=float, default=2, help='the interval of show (s)')
-    parser.add_argument(
-        '--learned-only',
-        action='store_true',
-        help='score only the config tasks the checkpoint has learned '
-        'instead of refusing a checkpoint that lacks some (e.g. an early '
-        'phase of a continual run)')
     parser.add_argument(
         '--debug',
         action='store_true',
@@ -187,25 +181,22 @@ def checkpoint_tasks(state: dict,
     return heads, [task for task, flag in zip(heads, flags) if flag]
 
 
-def check_checkpoint(cfg: Config, filename: str,
-                     learned_only: bool = False) -> Optional[List[str]]:
+def check_checkpoint(cfg: Config, filename: str) -> Optional[List[str]]:
     """The config tasks to score with checkpoint ``filename``.
 
     Args:
         cfg (Config): The test config.
         filename (str): Checkpoint path or URL (any mmengine scheme).
-        learned_only (bool): Score the learned config tasks instead of
-            refusing a checkpoint that has not learned them all.
 
     Returns:
-        list[str], optional: The config's tasks the checkpoint has learned
-        (all of them unless ``learned_only``); None when the config's model
-        has no per-task heads (nothing to compare).
+        list[str], optional: The config's tasks the checkpoint has learned,
+        in config order; None when the config's model has no per-task heads
+        (nothing to compare).
 
     Raises:
-        CheckpointTasksError: If the state dict is empty, or (without
-            ``learned_only``, or when no config task is learned) a config
-            task has no head weights or is not learned.
+        CheckpointTasksError: If the state dict is empty, the checkpoint's
+            heads differ from the config's (missing or unexpected ones), or
+            no config task is learned.
     """
     state = checkpoint_state_dict(
         CheckpointLoader.load_checkpoint(filename, map_location='cpu'))
@@ -218,22 +209,21 @@ def check_checkpoint(cfg: Config, filename: str,
         return None
     heads, learned = checkpoint_tasks(state, filename)
     scored = [task for task in tasks if task in learned]
-    if len(scored) == len(tasks) or (learned_only and scored):
-        return scored
-    missing = [task for task in tasks if task not in heads]
-    untrained = [task for task in tasks if task in heads and task not in
-                 learned]
     problems = []
+    missing = [task for task in tasks if task not in heads]
     if missing:
         problems.append(f'no head weights for {missing}')
-    if untrained:
-        problems.append(f'not learned (learned_mask) {untrained}')
-    advice = ('none of them is learned' if learned_only else
-              'pass --learned-only to score only the learned tasks')
-    raise CheckpointTasksError(
-        f'checkpoint {filename} does not match the config: the config has '
-        f'tasks {tasks}, the checkpoint has learned {learned} (heads for '
-        f'{heads}): {"; ".join(problems)}; {advice}')
+    unexpected = [task for task in heads if task not in tasks]
+    if unexpected:
+        problems.append(f'heads the config does not have: {unexpected}')
+    if not problems and not scored:
+        problems.append('its learned_mask marks none of them as learned')
+    if problems:
+        raise CheckpointTasksError(
+            f'checkpoint {filename} does not match the config: the config '
+            f'has tasks {tasks}, the checkpoint has learned {learned} (heads '
+            f'for {heads}): {"; ".join(problems)}')
+    return scored
 
 
 class LogLearnedTasksHook(Hook):
@@ -247,8 +237,8 @@ class LogLearnedTasksHook(Hook):
     Args:
         tasks (Sequence[str], optional): The tasks to score
             (:func:`check_checkpoint`); None keeps the restored mask.
-        left_out (Sequence[str]): Config tasks not scored
-            (``--learned-only``), named in a warning.
+        left_out (Sequence[str]): Config tasks the checkpoint has not
+            learned (yet), named in the log.
         checkpoint (str): The checkpoint, for the log.
     """
 
@@ -268,10 +258,9 @@ class LogLearnedTasksHook(Hook):
         if self.tasks is not None and hasattr(model, 'set_tasks'):
             model.set_tasks(learned=self.tasks)
         if self.left_out:
-            runner.logger.warning(
-                f'--learned-only: scoring only the tasks learned by '
-                f'checkpoint {self.checkpoint}: {self.tasks}; not learned, '
-                f'not scored: {self.left_out}')
+            runner.logger.info(
+                f'Checkpoint {self.checkpoint} has learned {self.tasks}; '
+                f'not learned (yet), not scored: {self.left_out}')
         learned = getattr(model, 'learned_tasks', None)
         if learned is not None:
             runner.logger.info(f'Testing the tasks learned by the '
@@ -290,7 +279,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, float]:
     """
     args = parse_args(argv)
     cfg = build_config(args)
-    tasks = check_checkpoint(cfg, args.checkpoint, args.learned_only)
+    tasks = check_checkpoint(cfg, args.checkpoint)
     left_out = [] if tasks is None else [
         t for t in config_tasks(cfg) if t not in tasks]
     runner = build_runner(cfg)

@@ -1,6 +1,6 @@
-"""tools/test.py refuses a checkpoint that has not learned the config's
-tasks (unless --learned-only), and an empty one; tiny checkpoints written
-here."""
+"""tools/test.py scores the config tasks a checkpoint has learned and
+refuses one whose heads differ from the config's, that learned none of its
+tasks, or that is empty; tiny checkpoints written here."""
 import os.path as osp
 import subprocess
 import sys
@@ -41,16 +41,20 @@ def write_checkpoint(path, heads=('depth', 'semantic'), mask=None,
 def test_a_checkpoint_that_learned_every_config_task_passes(tmp_path):
     full = write_checkpoint(tmp_path / 'a.pth', mask=[True, True])
     assert test_tool.check_checkpoint(config(), full) == ['semantic', 'depth']
-    # a wrapped model's keys, extra heads, and no mask (all heads learned)
-    extra = write_checkpoint(tmp_path / 'b.pth',
-                             heads=('depth', 'normal', 'semantic'),
-                             prefix='module.')
-    assert test_tool.check_checkpoint(config(), extra) == [
+    # a wrapped model's keys and no mask (all heads learned)
+    wrapped = write_checkpoint(tmp_path / 'b.pth', prefix='module.')
+    assert test_tool.check_checkpoint(config(), wrapped) == [
         'semantic', 'depth']
 
 
-def test_missing_head_weights_are_refused_unless_learned_only(tmp_path):
-    ckpt = write_checkpoint(tmp_path / 'phase0.pth', heads=('semantic', ),
+def test_an_early_phase_scores_its_learned_tasks_only(tmp_path):
+    # flags sorted by name: depth not learned yet, semantic learned
+    ckpt = write_checkpoint(tmp_path / 'phase0.pth', mask=[False, True])
+    assert test_tool.check_checkpoint(config(), ckpt) == ['semantic']
+
+
+def test_missing_and_unexpected_heads_are_refused(tmp_path):
+    ckpt = write_checkpoint(tmp_path / 'single.pth', heads=('semantic', ),
                             mask=[True])
     with pytest.raises(CheckpointTasksError) as error:
         test_tool.check_checkpoint(config(), ckpt)
@@ -59,33 +63,29 @@ def test_missing_head_weights_are_refused_unless_learned_only(tmp_path):
     assert "the config has tasks ['semantic', 'depth']" in message
     assert "the checkpoint has learned ['semantic']" in message
     assert "no head weights for ['depth']" in message
-    assert '--learned-only' in message
-    assert test_tool.check_checkpoint(config(), ckpt,
-                                      learned_only=True) == ['semantic']
-
-
-def test_an_untrained_task_in_learned_mask_is_refused(tmp_path):
-    # flags sorted by name: depth not learned, semantic learned
-    ckpt = write_checkpoint(tmp_path / 'p.pth', mask=[False, True])
+    extra = write_checkpoint(tmp_path / 'extra.pth',
+                             heads=('depth', 'normal', 'semantic'))
     with pytest.raises(CheckpointTasksError,
-                       match=r"not learned \(learned_mask\) \['depth'\]"):
-        test_tool.check_checkpoint(config(), ckpt)
-    assert test_tool.check_checkpoint(config(), ckpt, True) == ['semantic']
+                       match=r"heads the config does not have: \['normal'\]"):
+        test_tool.check_checkpoint(config(), extra)
+
+
+def test_a_checkpoint_that_learned_none_of_the_tasks_is_refused(tmp_path):
     none = write_checkpoint(tmp_path / 'n.pth', mask=[False, False])
-    with pytest.raises(CheckpointTasksError, match='none of them'):
-        test_tool.check_checkpoint(config(), none, learned_only=True)
+    with pytest.raises(CheckpointTasksError,
+                       match='learned_mask marks none of them'):
+        test_tool.check_checkpoint(config(), none)
     bad = write_checkpoint(tmp_path / 'm.pth', mask=[True])
     with pytest.raises(CheckpointTasksError, match='learned_mask has 1'):
         test_tool.check_checkpoint(config(), bad)
 
 
-def test_an_empty_state_dict_is_always_refused(tmp_path):
+def test_an_empty_state_dict_is_refused(tmp_path):
     empty = str(tmp_path / 'empty.pth')
     torch.save(dict(state_dict={}), empty)
-    for learned_only in (False, True):
-        with pytest.raises(CheckpointTasksError,
-                           match='empty.pth has an empty state_dict'):
-            test_tool.check_checkpoint(config(), empty, learned_only)
+    with pytest.raises(CheckpointTasksError,
+                       match='empty.pth has an empty state_dict'):
+        test_tool.check_checkpoint(config(), empty)
 
 
 def test_main_refuses_before_building_the_runner(tmp_path):
@@ -111,14 +111,13 @@ def test_the_script_exits_non_zero_with_one_message(tmp_path):
     assert 'Traceback' not in proc.stderr
 
 
-def test_learned_only_hook_sets_and_logs_the_scored_tasks():
-    calls, warnings = [], []
+def test_the_hook_sets_and_logs_the_scored_tasks():
+    calls, infos = [], []
     model = SimpleNamespace(set_tasks=lambda learned: calls.append(learned),
                             learned_tasks=['semantic'])
-    logger = SimpleNamespace(warning=warnings.append, info=lambda msg: None)
+    logger = SimpleNamespace(warning=None, info=infos.append)
     hook = test_tool.LogLearnedTasksHook(['semantic'], ['depth'], 'c.pth')
     hook.before_test(SimpleNamespace(model=model, logger=logger))
     assert calls == [['semantic']]
-    assert warnings == [
-        "--learned-only: scoring only the tasks learned by checkpoint "
-        "c.pth: ['semantic']; not learned, not scored: ['depth']"]
+    assert infos[0] == ("Checkpoint c.pth has learned ['semantic']; not "
+                        "learned (yet), not scored: ['depth']")

@@ -140,11 +140,10 @@ def test_train_then_test_scores_all_tasks(scenes, tmp_path):
     normals = np.load(osp.join(out, 'normal', '0.npy'))
     np.testing.assert_allclose(np.linalg.norm(normals, axis=-1), 1, atol=1e-4)
 
-    # --show-dir: class + depth maps (mmseg's visualizer) and normals, drawn
+    # --show-dir: one panel per sample (rows = tasks: GT | prediction)
     images = glob.glob(osp.join(show, '**', '*.png'), recursive=True)
     names = sorted(osp.basename(p) for p in images)
-    assert names == sorted([f'test_{i}_0.png' for i in range(NUM_VAL)] +
-                           [f'test_{i}_normal_0.png' for i in range(NUM_VAL)])
+    assert names == sorted(f'test_{i}_0.png' for i in range(NUM_VAL))
 
 
 @pytest.mark.parametrize('config', [MMPRETRAIN_R18, MIT_B0])
