@@ -36,7 +36,7 @@ data: $(DATA)/meta.json
 
 # Rewritten when the generator changes (1.1.0 added edge/albedo/shading;
 # the older folders stay byte-identical).
-$(DATA)/meta.json: mmhad/datasets/synthetic_scenes.py | $(STAMP)
+$(DATA)/meta.json: mmhad/datasets/synthetic_scenes.py | install
 	$(PY) tools/dataset_converters/make_synthetic_scenes.py --out $(DATA) \
 		--num-train 480 --num-val 120 --height 96 --width 128 --seed 0
 

@@ -21,8 +21,6 @@ import sys
 import warnings
 from typing import Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
 import mmhad  # noqa: E402,F401  (applies mmhad.compat before mmseg.models)
 from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402

@@ -20,12 +20,10 @@ import multiprocessing as mp
 import os.path as osp
 import resource
 import statistics
-import sys
 import time
 from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 
 def _build(config: str, batch_size: int):

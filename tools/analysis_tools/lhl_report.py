@@ -33,11 +33,6 @@ Metric directions come from the task definitions
                   | null}
 """
 import sys
-from pathlib import Path
-
-REPO_ROOT = str(Path(__file__).resolve().parents[2])
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -14,16 +14,25 @@ Usage:
         [lhl_benchmark options: --data-root DIR --phase-iters N ...]
 """
 import argparse
+import importlib.util
 import itertools
 import json
 import os.path as osp
-import sys
 from typing import Dict, List, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+import numpy as np
 
-import lhl_benchmark as bench  # noqa: E402
-import numpy as np  # noqa: E402
+
+def _load_sibling(name: str):
+    """The tool ``{name}.py`` next to this one (``tools/`` is no package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(osp.dirname(osp.abspath(__file__)), f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _load_sibling('lhl_benchmark')
 
 #: Seeds of the reported comparison; a sweep may not use them.
 HELD_OUT_SEEDS = tuple(range(10))

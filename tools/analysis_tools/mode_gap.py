@@ -20,12 +20,7 @@ Usage:
 """
 import argparse
 import copy
-import os.path as osp
-import sys
 from typing import Dict
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
 
 import mmhad  # noqa: E402,F401
 import torch  # noqa: E402

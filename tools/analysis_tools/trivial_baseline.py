@@ -10,12 +10,7 @@ Usage:
 """
 import argparse
 import json
-import os.path as osp
-import sys
 from typing import Dict
-
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
 
 import mmhad  # noqa: E402,F401
 import torch  # noqa: E402

@@ -13,11 +13,7 @@ See :mod:`mmhad.datasets.synthetic_scenes` for the scene model and
 ``docs/data_contract.md`` for the layout.
 """
 import argparse
-import sys
 from pathlib import Path
-
-# Runnable as ``python tools/...`` from anywhere: put the repo root first.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from mmhad.datasets.synthetic_scenes import (  # noqa: E402
     CLASS_PROFILES, DEFAULT_CLASS_PROFILE, FOLDERS, SPLITS, SYNTHETIC_CLASSES,
