@@ -110,3 +110,43 @@ def test_fresh_venv_with_newer_numpy_matplotlib_keeps_them(tmp_path):
     names = [name for name, _ in dry_run_report(python)]
     assert 'mmhad' in names
     assert 'numpy' not in names and 'matplotlib' not in names
+
+
+#: Tools that import the installed mmhad instead of editing sys.path
+#: (tools/test.py and tools/misc/ still carry their own edit).
+TOOLS_WITHOUT_PATH_EDITS = ('tools/train.py', 'tools/analysis_tools',
+                            'tools/dataset_converters')
+
+
+def tool_files():
+    for entry in TOOLS_WITHOUT_PATH_EDITS:
+        path = osp.join(REPO, entry)
+        if osp.isfile(path):
+            yield path
+        for folder, _, files in os.walk(path):
+            yield from (osp.join(folder, f) for f in sorted(files)
+                        if f.endswith('.py'))
+
+
+def test_tools_do_not_edit_sys_path():
+    offenders = [osp.relpath(p, REPO) for p in tool_files()
+                 if 'sys.path' in open(p).read()]
+    assert offenders == []
+
+
+def test_a_tool_runs_from_another_folder_on_the_installed_mmhad(tmp_path):
+    """``make install`` installs mmhad (editable): a tool started outside
+    the clone imports this clone's package."""
+    tool = osp.join(REPO, 'tools', 'dataset_converters',
+                    'make_synthetic_scenes.py')
+    out = subprocess.run(
+        [sys.executable, tool, '--out', str(tmp_path / 'scenes'),
+         '--num-train', '1', '--num-val', '1', '--height', '8', '--width',
+         '8'], cwd=str(tmp_path), capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    probe = subprocess.run(
+        [sys.executable, '-I', '-c', 'import importlib.util, os; print(os.'
+         'path.dirname(os.path.dirname(importlib.util.find_spec("mmhad")'
+         '.origin)))'],
+        cwd=str(tmp_path), capture_output=True, text=True, check=True)
+    assert osp.samefile(probe.stdout.strip(), REPO)
