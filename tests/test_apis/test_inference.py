@@ -5,6 +5,7 @@ checkpoints with mmengine's message hub and meta), of a 3-phase fine-tuning
 run (semantic -> depth -> normal) on tiny synthetic scenes, 1 iteration per
 phase, thin ResNet-18.
 """
+import copy
 import datetime
 import os.path as osp
 
@@ -85,13 +86,13 @@ def test_path_and_array_give_identical_outputs(final_model, image,
 
 def test_checkpoint_of_another_model_is_refused(run, tmp_path):
     cfg, work_dir = run
-    other = cfg.copy()
+    other = copy.deepcopy(cfg)
     other.model.decode_heads.semantic.num_classes = 4
     with pytest.raises(ValueError, match=r'does not fit the model.*'
                        r'decode_heads\.semantic\.conv_seg\.weight: '
                        r'checkpoint \(6, 16, 1, 1\) vs model \(4, 16, 1, 1\)'):
         init_model(other, osp.join(work_dir, 'phase2_normal.pth'))
-    fewer = cfg.copy()
+    fewer = copy.deepcopy(cfg)
     fewer.model.decode_heads.normal = None
     with pytest.raises(ValueError, match=r'weight\(s\) not in the model '
                        r'\(decode_heads\.normal\.'):
@@ -116,10 +117,22 @@ def test_inference_pipeline_drops_loaders(run):
     cfg, _ = run
     steps = inference_pipeline_cfg(cfg)
     assert [s['type'] for s in steps] == ['PackMultiTaskInputs']
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     cfg.test_dataloader.dataset.pipeline = [
         dict(type='mmseg.LoadImageFromFile'),
         dict(type='Resize', scale=(64, 48), keep_ratio=False),
         dict(type='LoadAnnotations')]
     assert [s['type'] for s in inference_pipeline_cfg(cfg)] == [
         'Resize', 'PackMultiTaskInputs']
+
+
+def test_checkpoint_without_learned_mask_predicts_every_head(run, tmp_path):
+    """Older checkpoints have no ``learned_mask``: every head counts."""
+    cfg, work_dir = run
+    model = init_model(cfg, osp.join(work_dir, 'phase0_semantic.pth'))
+    state = {k: v for k, v in model.state_dict().items()
+             if k != 'learned_mask'}
+    path = str(tmp_path / 'no_mask.pth')
+    save_checkpoint({'state_dict': state}, path)
+    assert init_model(cfg, path).learned_tasks == [
+        'semantic', 'depth', 'normal']
