@@ -9,7 +9,8 @@ Usage:
 Before the runner is built, the config values are checked
 (:mod:`mmhad.utils.config_check`) and every file the run will read is
 checked (:mod:`mmhad.utils.data_check`, as ``tools/misc/check_dataset.py``;
-about 25 s for an NYUv2-sized tree, see docs/reliability.md). A user error
+about 15-18 s for an NYUv2-sized tree on 2 busy CPU cores, see
+docs/reliability.md). A user error
 (bad config value, bad data, missing or refused checkpoint, diverged
 training) ends with one ``mmhad: error: <message>`` line on stderr and exit
 code 2; ``--debug`` (or ``MMHAD_DEBUG=1``) shows its traceback instead.
@@ -54,8 +55,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--skip-data-check',
         action='store_true',
         help='do not read every training/val file before training (the '
-        'check takes ~25 s for NYUv2; tools/misc/check_dataset.py runs it '
-        'alone)')
+        'check takes ~15-18 s for NYUv2; tools/misc/check_dataset.py runs '
+        'it alone)')
     parser.add_argument(
         '--debug',
         action='store_true',

@@ -150,3 +150,36 @@ def test_teacher_refuses_non_finite_weights():
 
     with pytest.raises(NonFiniteTeacherError, match='weight w holds NaN/inf'):
         TeacherHook().after_train_phase(Runner(), 0, Phase(), {})
+
+
+def test_finite_loss_goes_to_the_wrappers_own_update():
+    """Only the loss is checked: a finite loss reaches the wrapper's own
+    update_params (AmpOptimWrapper's overflow handling stays its own), and
+    the wrapper is left as it was."""
+    from mmengine.optim import OptimWrapper
+
+    from tests.test_engine.test_nonfinite_guard_ddp import _model
+
+    class Recording(OptimWrapper):
+        calls = []
+
+        def update_params(self, loss, *args, **kwargs):
+            self.calls.append(float(loss))
+            super().update_params(loss, *args, **kwargs)
+
+    model = _model()
+    optim = Recording(torch.optim.SGD(model.parameters(), lr=0.1))
+    guard = NonFiniteGuard(2)
+    _, keys = guard.train_step(model, dict(inputs=torch.randn(8, 4)), optim)
+    assert keys == [] and len(Recording.calls) == 1
+    assert 'update_params' not in vars(optim)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    inputs = torch.randn(8, 4)
+    inputs[0, 0] = math.inf
+    _, keys = guard.train_step(model, dict(inputs=inputs), optim)
+    assert keys == ['loss', 'loss_sq'] and len(Recording.calls) == 1
+    assert all(p.grad is None or not p.grad.any()
+               for p in model.parameters())
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, before[key]), key
+    assert 'update_params' not in vars(optim)

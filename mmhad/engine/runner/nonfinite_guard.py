@@ -21,6 +21,8 @@ from mmhad.utils.errors import NonFiniteLossError
 
 #: Consecutive non-finite steps after which training stops (default).
 DEFAULT_MAX_STEPS = 5
+#: What a rank reports when only another rank's loss was NaN/inf.
+OTHER_RANK = 'loss on another rank'
 
 
 def non_finite_keys(log_vars: Dict[str, torch.Tensor]) -> List[str]:
@@ -67,7 +69,8 @@ class NonFiniteGuard:
 
         Returns:
             tuple[dict, list[str]]: The step's ``log_vars`` and the loss
-            keys that were NaN/inf (empty when the step was applied).
+            keys that were NaN/inf (empty when the step was applied;
+            :data:`OTHER_RANK` when only another rank's loss was).
         """
         if self.max_steps is None:
             return model.train_step(
@@ -102,7 +105,12 @@ class NonFiniteGuard:
         with torch.no_grad():
             for buffer, saved in buffers:
                 buffer.copy_(saved)
-        return log_vars, non_finite_keys(log_vars) or ['loss']
+        keys = non_finite_keys(log_vars)
+        if not keys:
+            finite = bool(torch.isfinite(log_vars.get(
+                'loss', torch.zeros(()))).all())
+            keys = [OTHER_RANK if finite else 'loss']
+        return log_vars, keys
 
     def update(self, keys: List[str], iteration: int, where: str) -> None:
         """Count a step; log a skipped one; raise after too many in a row.
