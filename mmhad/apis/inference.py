@@ -2,7 +2,7 @@
 
 >>> from mmhad.apis import inference_model, init_model
 >>> model = init_model('configs/had/had_r18-d8_3phase_synthetic.py',
-...                    'work_dirs/demo/phase_2.pth', device='cpu')
+...                    'work_dirs/had/phase2_normal.pth', device='cpu')
 >>> maps = inference_model(model, 'photo.png')
 >>> maps['depth'].shape, maps['depth'].dtype      # metres
 ((96, 128), dtype('float32'))
