@@ -41,6 +41,13 @@ def test_flipped_toy_flow_prediction_is_unflipped_with_x_negated():
     meta = dict(meta, flip=False)
     s = model.postprocess_result({'toy_flow': out}, None, [meta])[0]
     assert torch.equal(s.pred_toy_flow_map.data, out[0])
+    # a vertical flip mirrors rows back and negates y instead
+    out = torch.tensor([[[[1.0], [2.0]], [[3.0], [4.0]]]])  # 1x2x2x1
+    meta = dict(ori_shape=(2, 1), img_shape=(2, 1), flip=True,
+                flip_direction='vertical')
+    s = model.postprocess_result({'toy_flow': out}, None, [meta])[0]
+    assert s.pred_toy_flow_map.data.tolist() == [[[2.0], [1.0]],
+                                                 [[-4.0], [-3.0]]]
 
 
 def test_toy_flow_model_predicts_its_field_at_image_size():
