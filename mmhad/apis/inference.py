@@ -204,9 +204,9 @@ def inference_model(
         (``get_task(name).unit``): class ids as H x W ``uint8`` (``int64``
         above 255 classes), e.g. semantic classes and 0/1 edges; one-channel
         regressions as H x W ``float32`` (depth in metres, or disparity for
-        a model trained on MTAN Cityscapes; shading); others as H x W x C
-        ``float32`` (normals as unit vectors in the camera frame, albedo
-        RGB in [0, 1]). A list of images gives a list of dicts.
+        a model trained on MTAN Cityscapes); others as H x W x C
+        ``float32`` (e.g. normals as unit vectors in the camera frame). A
+        list of images gives a list of dicts.
     """
     is_batch = isinstance(img, (list, tuple))
     samples, _ = predict_samples(model, list(img) if is_batch else [img])

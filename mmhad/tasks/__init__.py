@@ -3,6 +3,8 @@
 Look a task up with :func:`get_task` (``get_task('depth').pad_value``); add
 one with :func:`register_task` (``docs/adding_a_task.md``).
 """
+import importlib
+import pkgutil
 from typing import List, Optional, Type
 
 from ..registry import TASKS
@@ -71,8 +73,14 @@ def task_names() -> List[str]:
     return sorted(TASKS.module_dict)
 
 
-# The built-in task types register themselves on import.
-from . import albedo, depth, edge, normal, semantic, shading  # noqa: E402,F401
+def _import_builtin_tasks() -> None:
+    """Import every module of this package: each built-in task type is one
+    file here that registers itself, so adding one needs no edit here."""
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f'{__name__}.{info.name}')
+
+
+_import_builtin_tasks()
 
 __all__ = [
     'TASKS', 'TaskType', 'ClassTask', 'RegressionTask', 'Measure', 'KINDS',

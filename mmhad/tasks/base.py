@@ -33,7 +33,7 @@ KINDS = (
     'binary',  # 0/1 per pixel (logits: 2 channels), e.g. edges
     'scalar',  # one real value per pixel (depth, shading)
     'vector',  # a unit C-vector per pixel (surface normals)
-    'multi',  # C independent real values per pixel (albedo RGB)
+    'multi',  # C independent real values per pixel (e.g. RGB reflectance)
 )
 #: Kinds whose prediction is a class id per pixel.
 CLASS_KINDS = ('classes', 'binary')

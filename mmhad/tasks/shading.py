@@ -7,7 +7,7 @@ from .base import LOWER, Measure, RegressionTask
 
 @register_task
 class ShadingTask(RegressionTask):
-    """Scalar shading (image = albedo x shading), ``>= 0``, 0 = invalid.
+    """Scalar shading (image = reflectance x shading), ``>= 0``, 0 = invalid.
 
     - disk: ``{split}/shading/{i}.npy``, H x W (or H x W x 1), finite,
       ``>= 0``;

@@ -78,5 +78,11 @@ class CountingMultiTaskMetric(MultiTaskMetric):
         metrics = super().compute_metrics(results)
         metrics['probe/num_results'] = len(results)
         metrics['probe/depth_valid_pixels'] = sum(
-            r['depth'][2] for r in results if 'depth' in r)
+            _depth_base_stats(r['depth'])[2] for r in results if 'depth' in r)
         return metrics
+
+
+def _depth_base_stats(stats) -> tuple:
+    """``(abs sum, rel sum, count)`` of a depth entry: the entry itself, or
+    its first item when the scorer pairs it with region statistics."""
+    return stats[0] if isinstance(stats[1], dict) else stats
