@@ -50,3 +50,14 @@ def test_negative_ewc_lambda_is_refused():
             hook.ewc_lambda = -5.0
     with pytest.raises(ConfigValueError, match='ewc_lambda=-5.0: allowed'):
         check_config(cfg)
+
+
+@pytest.mark.parametrize('steps', [0, -1, 2.5, 'five'])
+def test_bad_max_nonfinite_steps_is_refused(steps):
+    cfg = _cfg(CONFIGS[0])
+    cfg.train_cfg.max_nonfinite_steps = steps
+    with pytest.raises(ConfigValueError,
+                       match=f'train_cfg.max_nonfinite_steps={steps!r}'):
+        check_config(cfg)
+    cfg.train_cfg.max_nonfinite_steps = None  # no guard: allowed
+    check_config(cfg)

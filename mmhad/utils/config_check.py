@@ -54,8 +54,9 @@ def check_config(cfg: Mapping) -> None:
 
     Checks ``model.distill_loss`` (λ = ``loss_weight`` >= 0; per task
     ``0 < k <= 1``, ``0 <= delta <= 1``, ``eps > 0``; task names that have a
-    head), ``ewc_lambda >= 0`` of an ``EWCHook`` and that every phase of
-    ``train_cfg.phases`` names tasks with a head.
+    head), ``ewc_lambda >= 0`` of an ``EWCHook``,
+    ``train_cfg.max_nonfinite_steps`` (an int >= 1 or None) and that every
+    phase of ``train_cfg.phases`` names tasks with a head.
 
     Args:
         cfg (Mapping): The run config.
@@ -74,7 +75,13 @@ def check_config(cfg: Mapping) -> None:
                 'ewc_lambda' in hook:
             _check(problems, f'custom_hooks.{i}.ewc_lambda',
                    hook['ewc_lambda'], lambda v: v >= 0, 'ewc_lambda >= 0')
-    phases = (cfg.get('train_cfg') or {}).get('phases') or []
+    train_cfg = cfg.get('train_cfg') or {}
+    steps = train_cfg.get('max_nonfinite_steps', 1)
+    if steps is not None:
+        _check(problems, 'train_cfg.max_nonfinite_steps', steps,
+               lambda v: isinstance(v, int) and v >= 1,
+               'an int >= 1, or None (no guard)')
+    phases = train_cfg.get('phases') or []
     for i, phase in enumerate(phases):
         named = phase.get('task') if isinstance(phase, Mapping) else None
         for task in ([named] if isinstance(named, str) else named or []):
