@@ -137,3 +137,21 @@ def test_train_user_error_in_a_subprocess(tmp_path):
     done = subprocess.run(cmd, capture_output=True, text=True, env=env,
                           cwd=str(tmp_path))
     assert done.returncode == 1 and 'Traceback' in done.stderr
+
+
+@pytest.mark.parametrize('content', ['truncated', 'text'])
+def test_training_image_loader_names_a_broken_file(tmp_path, content):
+    """The path training takes (not only the check) names the file."""
+    from mmhad.datasets.transforms import LoadMultiTaskImageFromNpy
+    path = str(tmp_path / '0.npy')
+    np.save(path, np.zeros((8, 8, 3), np.float32))
+    if content == 'truncated':
+        with open(path, 'rb') as f:
+            data = f.read()
+        with open(path, 'wb') as f:
+            f.write(data[:len(data) - 20])
+    else:
+        with open(path, 'w') as f:
+            f.write('not an array')
+    with pytest.raises(ValueError, match=f'{path} is not a readable .npy'):
+        LoadMultiTaskImageFromNpy()(dict(img_path=path))
