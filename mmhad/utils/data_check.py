@@ -13,7 +13,7 @@ differ between folders) is one problem too. Used by
 import copy
 import time
 from dataclasses import dataclass, field
-from typing import Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
@@ -130,6 +130,7 @@ class _Walker:
     def __init__(self, report: DataReport) -> None:
         self.report = report
         self.seen: Set[Tuple[str, str]] = set()
+        self.image_hw: Dict[str, Optional[tuple]] = {}
 
     def problem(self, path: str, message: str) -> None:
         self.report.problems.append((path, message))
@@ -148,13 +149,20 @@ class _Walker:
 
     def image(self, loader, info: dict, backend_args) -> Optional[tuple]:
         path = info.get('img_path')
-        if not path or ('image', path) in self.seen:
+        if not path:
             return None
-        self.seen.add(('image', path))
-        self.report.files += 1
+        if path not in self.image_hw:
+            self.report.files += 1
+            self.image_hw[path] = self._load_image(loader, info, path,
+                                                   backend_args)
+        return self.image_hw[path]
+
+    def _load_image(self, loader, info: dict, path: str,
+                    backend_args) -> Optional[tuple]:
+        """(H, W) of the image, or None (and a problem) if it is bad."""
         try:
             if loader is None:
-                return load_npy(path, backend_args).shape[:2]
+                return tuple(load_npy(path, backend_args).shape[:2])
             return tuple(loader(dict(info))['img_shape'][:2])
         except Exception as error:
             self.problem(path, _message(error, path, 'image'))
