@@ -27,16 +27,20 @@ def _weights(path):
                       weights_only=False)['state_dict']
 
 
-@pytest.mark.parametrize('resume_from', ['iter_6.pth', 'phase1_depth.pth'])
+# phase 1 runs iters 3..5: iter_6.pth is its last iteration, saved before the
+# phase-end evaluation; phase1_depth.pth is saved after it; iter_8.pth is in
+# the middle of phase 2 (iters 6..8)
+CRASH_AT = {'iter_6.pth': 6, 'phase1_depth.pth': 7, 'iter_8.pth': 8}
+
+
+@pytest.mark.parametrize('resume_from', list(CRASH_AT))
 def test_resume_at_a_phase_boundary_repeats_uninterrupted_run(
         scenes, tmp_path, resume_from):
     straight = str(tmp_path / 'straight')
     train(tiny_config(HAD, scenes, straight))
     broken = str(tmp_path / 'broken')
     cfg = tiny_config(HAD, scenes, broken)
-    # phase 1 runs iters 3..5: iter_6.pth is its last iteration, saved
-    # before the phase-end evaluation; phase1_depth.pth is saved after it
-    crash_at = 6 if resume_from == 'iter_6.pth' else 7
+    crash_at = CRASH_AT[resume_from]
     cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
         dict(type='CrashAt', at=crash_at)]
     with pytest.raises(KeyboardInterrupt):
