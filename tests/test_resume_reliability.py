@@ -106,3 +106,55 @@ def test_plan_difference_names_chunk_and_method():
                            plan_record(b, 'had')).startswith('phase 0 chunk')
     assert plan_difference(plan_record(a, 'had'),
                            plan_record(a, 'lwf')).startswith('method')
+
+
+def _dist_train(work_dir, options, *extra):
+    """``tools/dist_train.sh`` with 2 gloo processes; its return code."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_tools.test_train_test_tools import REPO, free_port
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               OMP_NUM_THREADS='1')
+    return subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'),
+         osp.join(REPO, HAD), '2', '--work-dir', work_dir, *extra,
+         '--cfg-options', *options], cwd=REPO, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        timeout=600).returncode
+
+
+def test_two_process_gloo_resume_repeats_uninterrupted_run(tmp_path):
+    """Kill a 2-process run in the middle of phase 1 (after iter_3.pth),
+    ``--resume`` it: results and weights equal the uninterrupted run's
+    (ranks share one seed, mmengine's default ``diff_rank_seed=False``)."""
+    from mmhad.datasets.synthetic_scenes import generate_dataset
+    from tests.test_tools.test_train_test_tools import tiny_options
+    root = str(tmp_path / 'scenes')
+    generate_dataset(root, num_train=12, num_val=5, height=32, width=48,
+                     seed=0)
+    options = tiny_options(root, phase_iters=(2, 2, 2)) + [
+        'default_hooks.checkpoint.save_last=True',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=100']
+    straight, broken = str(tmp_path / 'straight'), str(tmp_path / 'broken')
+    assert _dist_train(straight, options) == 0
+    crash = ['custom_imports.imports=[mmhad,tests.test_engine.'
+             'test_continual_loop]', 'default_hooks.crash.type=CrashAt',
+             'default_hooks.crash.at=3']
+    assert _dist_train(broken, options + crash) != 0
+    assert not osp.exists(osp.join(broken, 'iter_4.pth'))
+    assert _dist_train(broken, options, '--resume') == 0
+    want, got = load_results(straight)['phases'], load_results(broken)['phases']
+    assert [p['phase'] for p in got] == [0, 1, 2]
+    for a, b in zip(want, got):
+        assert _same(a['metrics'], b['metrics']), (a, b)
+    w1 = torch.load(osp.join(straight, 'iter_6.pth'), map_location='cpu',
+                    weights_only=False)
+    w2 = torch.load(osp.join(broken, 'iter_6.pth'), map_location='cpu',
+                    weights_only=False)
+    for part in ('state_dict', 'mmhad_teacher'):
+        assert w1[part].keys() == w2[part].keys()
+        for key in w1[part]:
+            assert torch.equal(w1[part][key], w2[part][key]), (part, key)
