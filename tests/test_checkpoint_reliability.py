@@ -230,11 +230,25 @@ for step in range(1, 10_000):
 '''
 
 
-def test_sigkill_during_a_save_leaves_a_resumable_checkpoint(tmp_path):
+def _sigkill_when(proc, ready, timeout: float, poll: float) -> None:
+    """SIGKILL ``proc`` by its pid as soon as ``ready()`` is true."""
     import signal
+    import time
+    try:
+        deadline = time.time() + timeout
+        while time.time() < deadline and proc.poll() is None and \
+                not ready():
+            time.sleep(poll)
+        assert proc.poll() is None, 'the process ended before the kill'
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_sigkill_during_a_save_leaves_a_resumable_checkpoint(tmp_path):
     import subprocess
     import sys
-    import time
     out = tmp_path / 'work'
     out.mkdir()
     script = tmp_path / 'saver.py'
@@ -242,18 +256,12 @@ def test_sigkill_during_a_save_leaves_a_resumable_checkpoint(tmp_path):
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=repo)
     proc = subprocess.Popen([sys.executable, str(script), str(out)], env=env)
-    try:
-        deadline = time.time() + 120
-        while time.time() < deadline and proc.poll() is None:
-            saving = out / 'saving'
-            if saving.exists() and saving.read_text() not in ('', '1', '2'):
-                break  # the third or a later save has begun
-            time.sleep(0.01)
-        assert proc.poll() is None, 'saver exited early'
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.kill()
-        proc.wait()
+
+    def third_save_begun():
+        saving = out / 'saving'
+        return saving.exists() and saving.read_text() not in ('', '1', '2')
+
+    _sigkill_when(proc, third_save_begun, 120, 0.01)
     in_progress = int((out / 'saving').read_text())
     resume_from = find_latest_checkpoint(str(out))
     ckpt = _load_checkpoint(resume_from, map_location='cpu')
@@ -261,3 +269,43 @@ def test_sigkill_during_a_save_leaves_a_resumable_checkpoint(tmp_path):
     assert ckpt['state_dict']['big'].numel() == 4_000_000
     complete = [n for n in os.listdir(out) if n.endswith('.pth')]
     assert os.path.basename(resume_from) in complete
+
+
+def test_sigkill_of_a_full_train_run_then_resume_completes(tmp_path):
+    """``tools/train.py`` SIGKILLed by its pid while it writes checkpoints
+    (at the first temp checkpoint file seen after ``iter_2.pth``, else once
+    ``iter_5.pth`` exists): ``--resume`` finishes the 3-phase run."""
+    import glob
+    import json
+    import subprocess
+    import sys
+
+    from tests.test_engine.utils import REPO, make_tiny_scenes, tiny_config
+    scenes = make_tiny_scenes(str(tmp_path / 'scenes'))
+    work = str(tmp_path / 'work')
+    cfg = tiny_config('configs/had/had_r18-d8_3phase_synthetic.py', scenes,
+                      work, phase_iters=4)
+    cfg_path = str(tmp_path / 'cfg.py')
+    cfg.dump(cfg_path)
+    cmd = [sys.executable, os.path.join(REPO, 'tools', 'train.py'), cfg_path,
+           '--skip-data-check']
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+    def writing():
+        started = os.path.exists(os.path.join(work, 'iter_2.pth'))
+        return (started and bool(glob.glob(os.path.join(work, '.*.tmp')))) \
+            or os.path.exists(os.path.join(work, 'iter_5.pth'))
+
+    _sigkill_when(proc, writing, 300, 0.002)
+    assert not os.path.exists(os.path.join(work, 'iter_12.pth'))
+    resume_from = find_latest_checkpoint(work)
+    _load_checkpoint(resume_from, map_location='cpu')  # complete
+    done = subprocess.run(cmd + ['--resume'], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    with open(os.path.join(work, 'continual_results.json')) as f:
+        phases = json.load(f)['phases']
+    assert [p['phase'] for p in phases] == [0, 1, 2]
+    assert os.path.isfile(os.path.join(work, 'iter_12.pth'))
