@@ -174,11 +174,21 @@ class TaskType:
         Raises:
             KeyError: If the task has no such metric.
         """
+        return self.measure(metric).direction
+
+    def measure(self, metric: str) -> Measure:
+        """The :class:`Measure` (direction and unit) of a metric name of
+        this task; a region suffix (``abs_err@edge``) and a ``*`` pattern
+        (``within_*``) match as in :meth:`direction`.
+
+        Raises:
+            KeyError: If the task has no such metric.
+        """
         base = metric.split('@', 1)[0]
         for pattern, measure in self.metrics.items():
             if base == pattern or (pattern.endswith('*')
                                    and base.startswith(pattern[:-1])):
-                return measure.direction
+                return measure
         raise KeyError(f'task "{self.name}" has no metric {metric!r}; its '
                        f'metrics are {sorted(self.metrics)}')
 
