@@ -1,3 +1,4 @@
+from .continual_hook import ContinualHook
 from .dump_predictions_hook import DumpPredictionsHook
 from .ewc_hook import EWCHook
 from .student_mode_hook import StudentModeHook
@@ -6,6 +7,7 @@ from .teacher_hook import TeacherHook
 from .visualization_hook import MultiTaskVisualizationHook
 
 __all__ = [
-    'DumpPredictionsHook', 'EWCHook', 'MultiTaskVisualizationHook',
-    'StudentModeHook', 'SyncNormStatsHook', 'TeacherHook'
+    'ContinualHook', 'DumpPredictionsHook', 'EWCHook',
+    'MultiTaskVisualizationHook', 'StudentModeHook', 'SyncNormStatsHook',
+    'TeacherHook'
 ]

@@ -6,11 +6,11 @@ import torch
 import torch.nn as nn
 from mmengine.dataset import DefaultSampler
 from mmengine.dist import all_reduce
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch import Tensor
 from torch.utils.data import DataLoader
+
+from .continual_hook import ContinualHook
 
 CHECKPOINT_KEY = 'mmhad_ewc'
 PENALTY_NAME = 'ewc'  # logged as ``loss_ewc``
@@ -117,7 +117,7 @@ class EWCPenalty:
 
 
 @HOOKS.register_module()
-class EWCHook(Hook):
+class EWCHook(ContinualHook):
     """Elastic Weight Consolidation across the phases of
     :class:`ContinualTrainLoop`.
 
@@ -211,11 +211,6 @@ class EWCHook(Hook):
         self.phases: List[int] = []  # consolidated phase indices
 
     # --------------------------------------------------------------- helpers
-    @staticmethod
-    def _model(runner) -> nn.Module:
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
-
     def _shared_params(self, model: nn.Module) -> Dict[str, nn.Parameter]:
         params = select_params(model, self.params)
         if not params:
@@ -276,9 +271,9 @@ class EWCHook(Hook):
                 tasks: Sequence[str]) -> Iterator[Tensor]:
         """Supervised loss of ``tasks`` per batch (or per image).
 
-        Only the task heads' loss terms (keys containing ``'loss'``) enter;
-        the segmentor's distillation and penalty terms are bypassed by
-        calling the heads directly.
+        The model's :meth:`~ContinualModel.supervised_loss`: only the task
+        heads' loss terms (keys containing ``'loss'``) enter, no
+        distillation and no penalty.
 
         Yields:
             Tensor: Scalar () loss with a graph to the parameters.
@@ -288,16 +283,14 @@ class EWCHook(Hook):
             inputs, samples = data['inputs'], data['data_samples']
             step = 1 if self.per_sample else inputs.shape[0]
             for i in range(0, inputs.shape[0], step):
-                feats = model.extract_feat(inputs[i:i + step])
+                losses = model.supervised_loss(inputs[i:i + step],
+                                               samples[i:i + step], tasks)
                 terms = []
-                for task in tasks:
-                    head_losses = model.decode_heads[task].loss(
-                        feats, samples[i:i + step], model.train_cfg)
-                    for key, value in head_losses.items():
-                        if 'loss' not in key:  # acc_seg & co.
-                            continue
-                        terms.extend(
-                            [value] if isinstance(value, Tensor) else value)
+                for key, value in losses.items():
+                    if 'loss' not in key.partition('.')[2]:  # acc_seg & co.
+                        continue
+                    terms.extend(
+                        [value] if isinstance(value, Tensor) else value)
                 yield sum(terms)
 
     def estimate_fisher(self, model: nn.Module, dataloader,
@@ -332,7 +325,7 @@ class EWCHook(Hook):
     # ----------------------------------------------------------------- hooks
     def before_train_phase(self, runner, phase_idx: int, phase,
                            resumed: bool) -> None:
-        model = self._model(runner)
+        model = self.model(runner)
         if phase_idx == 0 and not resumed:
             self._reset(model)  # a fresh run: nothing consolidated yet
         elif phase_idx > 0 and not self.fisher:
@@ -342,7 +335,7 @@ class EWCHook(Hook):
 
     def after_train_phase(self, runner, phase_idx: int, phase,
                           metrics: dict) -> None:
-        model = self._model(runner)
+        model = self.model(runner)
         if phase_idx in self.phases:
             runner.logger.warning(f'EWCHook: phase {phase_idx} is already '
                                   'consolidated; its Fisher is not re-added')
@@ -379,7 +372,7 @@ class EWCHook(Hook):
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # Called before the weights are loaded: only names, shapes and the
         # device of the model are used here, never its values.
-        model = self._model(runner)
+        model = self.model(runner)
         state: Optional[dict] = checkpoint.get(CHECKPOINT_KEY)
         if state is None:
             self._reset(model)

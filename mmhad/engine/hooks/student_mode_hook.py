@@ -1,14 +1,14 @@
 """Run the student in the modes its outputs are scored (and distilled) in."""
 from typing import Optional
 
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from .continual_hook import ContinualHook
+
 
 @HOOKS.register_module()
-class StudentModeHook(Hook):
+class StudentModeHook(ContinualHook):
     """Freeze normalisation statistics in later phases; old heads in eval.
 
     The teacher runs in eval mode: batch norm with running statistics, no
@@ -68,8 +68,7 @@ class StudentModeHook(Hook):
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:
-        model = runner.model
-        model = model.module if is_model_wrapper(model) else model
+        model = self.model(runner)
         if (self.norm_eval_from_phase is not None
                 and self._phase_idx >= self.norm_eval_from_phase):
             keep = set()

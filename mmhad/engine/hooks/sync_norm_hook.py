@@ -5,9 +5,10 @@ import torch
 import torch.nn as nn
 from mmengine.dist import all_reduce, get_world_size
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 from torch import Tensor
+
+from mmhad.utils.model import unwrap_model
 
 
 def local_norm_stats(model: nn.Module) -> List[Tensor]:
@@ -78,9 +79,7 @@ class SyncNormStatsHook(Hook):
         world_size = get_world_size()
         if world_size == 1:
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        stats = local_norm_stats(model)
+        stats = local_norm_stats(unwrap_model(runner.model))
         if not stats:
             return
         flat = torch.cat([s.detach().reshape(-1).double() for s in stats])

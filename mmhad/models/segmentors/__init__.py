@@ -1,3 +1,4 @@
+from .contract import ContinualModel, Penalty
 from .multi_task_encoder_decoder import MultiTaskEncoderDecoder
 
-__all__ = ['MultiTaskEncoderDecoder']
+__all__ = ['ContinualModel', 'MultiTaskEncoderDecoder', 'Penalty']

@@ -1,6 +1,6 @@
 """A shared encoder with one decode head per dense-prediction task."""
 import copy
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -16,6 +16,7 @@ from torch import Tensor
 from mmhad.tasks import TaskType, get_task, task_names
 
 from ..utils import channel_argmax
+from .contract import Penalty
 
 
 @MODELS.register_module()
@@ -37,6 +38,10 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     sets ``active_tasks`` to the phase's task; when a frozen teacher is set
     (:meth:`set_teacher`) the student's outputs for the teacher's other
     tasks are distilled towards the teacher's with ``distill_loss``.
+    Continual methods use the model only through
+    :class:`~mmhad.models.segmentors.ContinualModel` (task sets,
+    :meth:`snapshot`, teacher, :meth:`set_penalty`,
+    :meth:`supervised_loss`), which this class implements.
 
     Every key of ``decode_heads`` is a registered task type
     (:func:`mmhad.tasks.get_task`); its definition says where the ground
@@ -119,7 +124,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         self.distill_loss = (
             MODELS.build(distill_loss) if distill_loss is not None else None)
         self._teacher: Optional['MultiTaskEncoderDecoder'] = None
-        self._penalties: Dict[str, Callable[[nn.Module], Tensor]] = {}
+        self._penalties: Dict[str, Penalty] = {}
 
     # ------------------------------------------------------------------ tasks
     @property
@@ -188,7 +193,7 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         return frozen
 
     def set_penalty(self, name: str,
-                    penalty: Optional[Callable[[nn.Module], Tensor]]) -> None:
+                    penalty: Optional[Penalty]) -> None:
         """Add (or with None, remove) a regulariser ``penalty(model)``.
 
         Its value joins the losses as ``loss_{name}`` in every training step
@@ -239,12 +244,53 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Losses of the active tasks (+ distillation of the old ones).
 
-        Keys are prefixed with the task (``semantic.loss_ce``,
+        The active tasks' terms are :meth:`supervised_loss`'s (computed on
+        the same backbone pass the distillation reuses), then the
+        distillation terms, then one ``loss_{name}`` per penalty. Keys are
+        prefixed with the task (``semantic.loss_ce``,
         ``depth.loss_depth``...).
         """
         feats = self.extract_feat(inputs)
+        losses = self._heads_loss(feats, data_samples, self.active_tasks)
+        old_tasks = self.distilled_tasks()
+        if old_tasks:
+            losses.update(
+                self._distill(inputs, feats, data_samples, old_tasks))
+        for name, penalty in self._penalties.items():
+            losses[f'loss_{name}'] = penalty(self)
+        return losses
+
+    def supervised_loss(self, inputs: Tensor, data_samples: SampleList,
+                        tasks: Sequence[str]) -> Dict[str, Tensor]:
+        """The task heads' losses of ``tasks`` on a preprocessed batch.
+
+        The supervised part of :meth:`loss` (one backbone pass, then each
+        head's ``loss`` in the order of ``tasks``), without distillation or
+        penalties; e.g. :class:`EWCHook` takes its Fisher from it. See
+        :meth:`ContinualModel.supervised_loss`.
+
+        Args:
+            inputs (Tensor): (B, 3, H, W) preprocessed images.
+            data_samples (list[SegDataSample]): Samples with the ground
+                truth (``gt_field``) of every task in ``tasks``.
+            tasks (Sequence[str]): Tasks with heads.
+
+        Returns:
+            dict[str, Tensor]: ``'{task}.{key}'`` -> loss term or logged
+            extra (``semantic.loss_ce``, ``semantic.acc_seg``...).
+        """
+        unknown = [t for t in tasks if t not in self.decode_heads]
+        if unknown:
+            raise KeyError(f'supervised_loss: unknown task(s) {unknown}; '
+                           f'the model has heads for {self.tasks}')
+        return self._heads_loss(self.extract_feat(inputs), data_samples,
+                                tasks)
+
+    def _heads_loss(self, feats: List[Tensor], data_samples: SampleList,
+                    tasks: Sequence[str]) -> Dict[str, Tensor]:
+        """Each head's ``loss`` on ``feats``, prefixed with its task."""
         losses = {}
-        for task in self.active_tasks:
+        for task in tasks:
             field = self.gt_field(task)
             if any(field not in s for s in data_samples):
                 raise KeyError(
@@ -254,12 +300,6 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
             head_losses = self.decode_heads[task].loss(feats, data_samples,
                                                        self.train_cfg)
             losses.update(add_prefix(head_losses, task))
-        old_tasks = self.distilled_tasks()
-        if old_tasks:
-            losses.update(
-                self._distill(inputs, feats, data_samples, old_tasks))
-        for name, penalty in self._penalties.items():
-            losses[f'loss_{name}'] = penalty(self)
         return losses
 
     def _distill(self, inputs: Tensor, feats: List[Tensor],
