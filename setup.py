@@ -56,9 +56,13 @@ EXTRAS_REQUIRE = {
     # pretrained weights of the paper-architecture configs.
     'optional': ['mmpretrain>=1.0,<1.3', 'torchvision>=0.21'],
     'tests': ['pytest>=7'],
+    # tools/dataset_converters/nyuv2.py reads the MATLAB v7.3 (HDF5)
+    # nyu_depth_v2_labeled.mat.
+    'converters': ['h5py>=3'],
 }
 EXTRAS_REQUIRE['all'] = (EXTRAS_REQUIRE['lite'] + EXTRAS_REQUIRE['optional']
-                         + EXTRAS_REQUIRE['tests'])
+                         + EXTRAS_REQUIRE['tests']
+                         + EXTRAS_REQUIRE['converters'])
 
 
 def read_version() -> str:
