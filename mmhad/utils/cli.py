@@ -23,7 +23,7 @@ from mmengine.utils import import_modules_from_strings
 
 from mmhad.compat import prepare_cpu_launch
 from mmhad.utils.config_check import check_config
-from mmhad.utils.errors import UserError
+from mmhad.utils.errors import ConfigFileNotFoundError, UserError
 from mmhad.engine.hooks.sync_norm_hook import SyncNormStatsHook
 
 LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -86,7 +86,13 @@ def load_config(args: argparse.Namespace) -> Config:
 
     Returns:
         Config: The config, ready for tool-specific edits.
+
+    Raises:
+        ConfigFileNotFoundError: ``args.config`` is not a file.
     """
+    if not osp.isfile(args.config):
+        raise ConfigFileNotFoundError(
+            f'config file {args.config} does not exist')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:

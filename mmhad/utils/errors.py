@@ -36,3 +36,7 @@ class CheckpointNotFoundError(UserError, FileNotFoundError):
 
 class UnsafeLastCheckpointError(UserError, ValueError):
     """``last_checkpoint`` names something outside the work dir."""
+
+
+class ConfigFileNotFoundError(UserError, FileNotFoundError):
+    """The config file given on the command line does not exist."""

@@ -155,3 +155,11 @@ def test_training_image_loader_names_a_broken_file(tmp_path, content):
             f.write('not an array')
     with pytest.raises(ValueError, match=f'{path} is not a readable .npy'):
         LoadMultiTaskImageFromNpy()(dict(img_path=path))
+
+
+def test_missing_config_is_one_line(tmp_path, capsys):
+    missing = str(tmp_path / 'nope.py')
+    assert run_tool(check_tool.main, [missing]) == 2
+    assert run_tool(train_tool.main, [missing]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines == [f'mmhad: error: config file {missing} does not exist'] * 2

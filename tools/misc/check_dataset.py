@@ -14,19 +14,14 @@ for a bad command line or config. ``tools/train.py`` runs the same check
 before training unless given ``--skip-data-check``.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))))
+import mmhad  # noqa: F401  (registers the datasets and task types)
+from mmengine.config import DictAction
 
-import mmhad  # noqa: E402,F401  (registers the datasets and task types)
-from mmengine.config import DictAction  # noqa: E402
-
-from mmhad.utils.cli import load_config, run_tool  # noqa: E402
-from mmhad.utils.data_check import (SPLITS, check_data,  # noqa: E402
-                                    format_problems)
+from mmhad.utils.cli import load_config, run_tool
+from mmhad.utils.data_check import SPLITS, check_data, format_problems
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
