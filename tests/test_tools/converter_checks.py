@@ -1,5 +1,7 @@
 """Checks shared by the converter tests: a converted tree is read by mmhad's
-dataset class through the user's pipeline and passes tools/misc/check_dataset."""
+dataset class through the user's pipeline and passes
+tools/misc/check_dataset.py."""
+import glob
 import os.path as osp
 
 import numpy as np
@@ -20,7 +22,6 @@ PIPELINE = [
 
 def count_files(root: str, split: str, folders) -> dict:
     """Number of ``{i}.npy`` files of each folder of a converted split."""
-    import glob
     return {f: len(glob.glob(osp.join(root, split, f, '*.npy')))
             for f in folders}
 
