@@ -29,7 +29,6 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmhad  # noqa: E402,F401  (applies mmhad.compat before mmseg.models)
 from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.runner import CheckpointLoader  # noqa: E402
 
 # Register the hooks that --out and --show / --show-dir add.
@@ -39,6 +38,7 @@ from mmhad.apis.checkpoint import checkpoint_state_dict  # noqa: E402
 from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
                              load_config, run_tool, set_local_rank)
 from mmhad.utils.errors import UserError  # noqa: E402
+from mmhad.utils.model import unwrap_model  # noqa: E402
 
 #: Visualization hooks of the configs that --show / --show-dir replace by
 #: :class:`MultiTaskVisualizationHook` (mmseg's cannot read ``.npy`` images).
@@ -253,8 +253,7 @@ class LogLearnedTasksHook(Hook):
         self.checkpoint = checkpoint
 
     def before_test(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         if self.tasks is not None and hasattr(model, 'set_tasks'):
             model.set_tasks(learned=self.tasks)
         if self.left_out:
