@@ -20,7 +20,7 @@ import argparse
 import json
 import os
 import os.path as osp
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -113,14 +113,17 @@ def write_meta(out: str, meta: dict) -> dict:
     return meta
 
 
-def make_parser(description: str,
-                default_size: Tuple[int, int]) -> argparse.ArgumentParser:
-    """A converter's command line with the shared ``--out`` and ``--size``."""
+def make_parser(
+        description: str,
+        default_size: Optional[Tuple[int, int]]) -> argparse.ArgumentParser:
+    """A converter's command line with the shared ``--out`` and ``--size``
+    (``default_size`` None: the source size)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--out', required=True, help='output root')
-    parser.add_argument(
-        '--size', type=parse_size, default=default_size,
-        help='output HEIGHTxWIDTH (default {}x{})'.format(*default_size))
+    default = 'the source size' if default_size is None else \
+        '{}x{}'.format(*default_size)
+    parser.add_argument('--size', type=parse_size, default=default_size,
+                        help=f'output HEIGHTxWIDTH (default {default})')
     return parser
 
 
