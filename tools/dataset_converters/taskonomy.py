@@ -35,8 +35,7 @@ Not verified against the release here: the sign convention of the normal
 axes. mmhad's frame is x right, y down, z forward (a wall facing the camera
 is (0, 0, -1)); ``--normal-signs`` (default ``+++``) flips the decoded axes,
 e.g. ``+--`` for a y-up, z-towards-the-camera encoding. Check it on a floor
-(mmhad: (0, -1, 0) for a floor seen from above the camera's y axis) before
-training. ``edge_texture`` (2-D texture edges) is not mmhad's ``edge`` task
+before training: its normal points up, (0, -1, 0) in mmhad's frame. ``edge_texture`` (2-D texture edges) is not mmhad's ``edge`` task
 (occlusion edges) and is not converted. The label classes are the release's
 own ids; give their names in the config's ``metainfo=dict(classes=...)``.
 
