@@ -1,6 +1,7 @@
 """Freeze the previous phase's model as the teacher of the next phase."""
 from typing import Optional
 
+import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
@@ -9,6 +10,15 @@ from mmhad.utils.checkpoint_io import first_non_finite
 from mmhad.utils.errors import NonFiniteTeacherError
 
 CHECKPOINT_KEY = 'mmhad_teacher'
+#: Set instead of :data:`CHECKPOINT_KEY` when the teacher equals the student
+#: (a phase checkpoint, written right after the teacher was frozen).
+SAME_AS_STUDENT_KEY = 'mmhad_teacher_is_student'
+
+
+def _same_state(a: dict, b: dict) -> bool:
+    """Whether two state dicts hold the same keys and identical tensors."""
+    return a.keys() == b.keys() and all(
+        torch.equal(a[k], b[k]) for k in a)
 
 
 @HOOKS.register_module()
@@ -25,7 +35,11 @@ class TeacherHook(Hook):
     with NaN/inf weights is refused (:class:`NonFiniteTeacherError`).
     Its weights are saved in every checkpoint
     under ``'mmhad_teacher'`` and restored on ``--resume``, so a run resumed
-    in the middle of phase k distils from the same teacher.
+    in the middle of phase k distils from the same teacher. Where the teacher
+    equals the student (the phase checkpoint written right after freezing
+    it), the weights are stored once: the checkpoint sets
+    ``'mmhad_teacher_is_student'`` instead, and the teacher is restored from
+    its ``state_dict``.
     """
 
     priority = 'HIGH'  # before hooks that read the teacher
@@ -60,14 +74,21 @@ class TeacherHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         teacher = self._model(runner).teacher
-        if teacher is not None:
-            checkpoint[CHECKPOINT_KEY] = {
-                k: v.detach().cpu()
-                for k, v in teacher.state_dict().items()
-            }
+        if teacher is None:
+            return
+        state = teacher.state_dict()
+        if _same_state(state, self._model(runner).state_dict()):
+            checkpoint[SAME_AS_STUDENT_KEY] = True
+            return
+        checkpoint[CHECKPOINT_KEY] = {
+            k: v.detach().cpu()
+            for k, v in state.items()
+        }
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state: Optional[dict] = checkpoint.get(CHECKPOINT_KEY)
+        if state is None and checkpoint.get(SAME_AS_STUDENT_KEY):
+            state = checkpoint['state_dict']
         model = self._model(runner)
         if state is None:
             model.set_teacher(None)
