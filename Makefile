@@ -16,7 +16,7 @@ DEMO_BASELINE_CONFIG ?= configs/baselines/finetune_r18-d8_3phase_synthetic.py
 DEMO_WORK_DIR ?= work_dirs/demo
 DEMO_DATA ?= data/synthetic_scenes_48x64
 DEMO_THREADS ?= 1
-DEMO_EXTRA ?=# more --cfg-options of both runs (the demo test shrinks the schedule)
+DEMO_EXTRA ?=# more --cfg-options of both runs and the panel (the demo test shrinks the model)
 DEMO_DATA_OPTS := $(foreach s,train val test,$(s)_dataloader.dataset.data_root=$(DEMO_DATA))
 DEMO_TRAIN = OMP_NUM_THREADS=$(DEMO_THREADS) $(PY) tools/train.py
 DEMO_PY = PYTHONWARNINGS=ignore $(PY)
@@ -76,7 +76,7 @@ demo: install $(DEMO_DATA)/meta.json
 		--title "make demo: HAD vs fine-tuning, semantic -> depth -> normal"
 	@$(DEMO_PY) demo/image_demo.py $(DEMO_DATA)/val/image/0.npy $(DEMO_CONFIG) \
 		$(DEMO_WORK_DIR)/had/phase2_normal.pth --out-file $(DEMO_WORK_DIR)/had_panel.png \
-		--cfg-options $(DEMO_DATA_OPTS)
+		--cfg-options $(DEMO_DATA_OPTS) $(DEMO_EXTRA)
 	@echo; echo "demo: the plot is $(DEMO_WORK_DIR)/lhl_plot.png, the panel of the final" \
 		"HAD model $(DEMO_WORK_DIR)/had_panel.png, the full report" \
 		"$(DEMO_WORK_DIR)/lhl_report.md, the runs $(DEMO_WORK_DIR)/{had,finetune}/"
