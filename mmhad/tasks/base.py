@@ -312,9 +312,18 @@ class ClassTask(TaskType):
 class RegressionTask(TaskType):
     """Family of real-valued maps: float32, the all-zero value = invalid.
 
-    :meth:`check_values` (override it) states the value rule; shape, H x W
-    and finiteness are checked here.
+    :meth:`check_values` states the value rule; shape, H x W and finiteness
+    are checked here.
+
+    Attributes:
+        non_negative (bool): Values must be ``>= 0`` on disk.
+        check_range (bool): Values on disk must lie in :attr:`value_range`
+            (when one is set); False when the range bounds the head's output
+            only.
     """
+
+    non_negative: bool = False
+    check_range: bool = True
 
     pack_dtype = np.float32
     pad_value = 0
@@ -337,9 +346,13 @@ class RegressionTask(TaskType):
 
     def check_values(self, array: np.ndarray, path: str, **options) -> None:
         """Raise ``ValueError`` naming ``path`` if ``array`` (finite, H x W
-        or H x W x C float32) breaks the task's value rule. The default
-        checks :attr:`value_range` when one is set."""
-        if self.value_range is None:
+        or H x W x C float32) breaks the task's value rule: negative values
+        when :attr:`non_negative`, values outside :attr:`value_range` when
+        :attr:`check_range`. Override it for other rules."""
+        if self.non_negative and (array < 0).any():
+            raise ValueError(f'{self.name} {path} has negative values (min '
+                             f'{float(array.min()):g}); 0 marks invalid')
+        if not self.check_range or self.value_range is None:
             return
         low, high = float(array.min()), float(array.max())
         if low < self.value_range[0] or high > self.value_range[1]:

@@ -23,17 +23,13 @@ class DepthTask(RegressionTask):
     channels = 1
     unit = 'm'
     metrics = dict(abs_err=Measure(LOWER, 'm'), rel_err=Measure(LOWER, ''))
+    non_negative = True
     scorer = 'depth'
     position = 1
     head = dict(type='DepthASPPHead')
     loss = dict(type='MaskedL1Loss')
     activation = 'softplus'
     draw = dict(style='colormap', cmap='magma_r', shared_scale=True)
-
-    def check_values(self, array: np.ndarray, path: str, **options) -> None:
-        if (array < 0).any():
-            raise ValueError(f'depth {path} has negative values (min '
-                             f'{float(array.min()):g}); 0 marks invalid')
 
     def zoom(self, array: np.ndarray, scale: float,
              results: dict) -> np.ndarray:

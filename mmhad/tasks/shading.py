@@ -1,5 +1,4 @@
 """Shading: the non-negative illumination factor per pixel."""
-import numpy as np
 
 from . import register_task
 from .base import LOWER, Measure, RegressionTask
@@ -21,6 +20,8 @@ class ShadingTask(RegressionTask):
     unit = 'shading factor'
     value_range = (0.0, 2.0)
     metrics = dict(abs_err=Measure(LOWER, ''))
+    non_negative = True
+    check_range = False  # value_range bounds the head's output only
     scorer = 'abs_err'
     position = 5
     head = dict(type='RegressionASPPHead', task='shading')
@@ -28,9 +29,3 @@ class ShadingTask(RegressionTask):
                 loss_name='loss_shading')
     activation = 'sigmoid_range'
     draw = dict(style='colormap', cmap='gray', shared_scale=True)
-
-    def check_values(self, array: np.ndarray, path: str, **options) -> None:
-        """Shading on disk may exceed the head's range; it must be >= 0."""
-        if (array < 0).any():
-            raise ValueError(f'shading {path} has negative values (min '
-                             f'{float(array.min()):g}); 0 marks invalid')
