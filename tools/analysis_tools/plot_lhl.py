@@ -234,9 +234,18 @@ def _bars(ax, groups: Sequence[str], names: Sequence[str],
         bars = ax.bar(xs, ys, width, color=colours[name], label=name)
         ax.bar_label(bars, labels=[_fmt(y, True) for y in ys], fontsize=7,
                      padding=2)
-    ax.axhline(0, color='black', lw=0.8)
     ax.set_xticks(range(len(groups)), groups, fontsize=8)
-    ax.margins(y=0.2)
+    zero_line(ax, [v for n in names for v in values[n].values()])
+
+
+def zero_line(ax, values: Sequence[float]) -> None:
+    """A line at 0 and y limits around 0 and ``values`` with room for the
+    bar labels on both sides."""
+    finite = [v for v in values if not math.isnan(v)] + [0.0]
+    low, high = min(finite), max(finite)
+    pad = 0.2 * ((high - low) or 1.0)
+    ax.set_ylim(low - pad, high + pad)
+    ax.axhline(0, color='black', lw=0.8)
 
 
 def draw(data: PlotData, out: str, title: Optional[str] = None) -> None:
@@ -274,9 +283,8 @@ def draw(data: PlotData, out: str, title: Optional[str] = None) -> None:
     ax.bar_label(bars, padding=2, fontsize=7, labels=[
         'baseline' if n == data.baseline else _fmt(y, True)
         for n, y in zip(data.names, ys)])
-    ax.axhline(0, color='black', lw=0.8)
     ax.set_xticks(range(len(ys)), data.names, fontsize=8)
-    ax.margins(y=0.2)
+    zero_line(ax, ys)
     ax.set_title(f'Δm vs {data.baseline} (all final metrics)', fontsize=10)
     ax.set_ylabel('% (higher is better)', fontsize=8)
     for ax in flat[panels:]:
