@@ -41,6 +41,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--out-npz', help='also save the maps (task -> array) as .npz')
     parser.add_argument(
+        '--min-cell-width', type=int, default=256,
+        help='enlarge panel cells narrower than this (pixels) by an integer '
+        'factor so labels stay readable; 0 keeps the input size')
+    parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value')
     return parser.parse_args(argv)
@@ -65,7 +69,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
     maps = sample_to_maps(sample, model.learned_tasks)
     meta = model.dataset_meta or {}
     visualizer = MultiTaskVisualizer(
-        name=f'mmhad_demo_{uuid.uuid4().hex[:8]}')
+        name=f'mmhad_demo_{uuid.uuid4().hex[:8]}',
+        min_cell_width=args.min_cell_width)
     # Set after construction: mmseg 1.2.2's SegLocalVisualizer.__init__
     # passes classes and palette to set_dataset_meta swapped.
     visualizer.dataset_meta = dict(

@@ -17,4 +17,7 @@ randomness = dict(seed=0)
 # (and scalars) there too (docs/visualization.md).
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
-    type='MultiTaskVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='MultiTaskVisualizer',
+    vis_backends=vis_backends,
+    name='visualizer',
+    min_cell_width=256)  # small inputs are enlarged to readable cells

@@ -32,6 +32,10 @@ class MultiTaskVisualizer(SegLocalVisualizer):
             panel (cells of at least 64 pixels). Defaults to True.
         legend_width (int, optional): Colour-bar width in pixels. Defaults
             to an eighth of the image width (at least 4).
+        min_cell_width (int): Enlarge cells narrower than this by an
+            integer factor (nearest) so that small inputs (e.g. the 48x64
+            synthetic scenes) give a readable panel. Defaults to 0 (native
+            size); the configs' ``default_runtime`` sets 256.
         **kwargs: Arguments of :class:`SegLocalVisualizer` (
             ``vis_backends``, ``save_dir``, ``classes``, ``palette``...).
     """
@@ -40,10 +44,12 @@ class MultiTaskVisualizer(SegLocalVisualizer):
                  name: str = 'visualizer',
                  with_labels: bool = True,
                  legend_width: Optional[int] = None,
+                 min_cell_width: int = 0,
                  **kwargs) -> None:
         super().__init__(name=name, **kwargs)
         self.with_labels = with_labels
         self.legend_width = legend_width
+        self.min_cell_width = min_cell_width
 
     def draw_sample(self,
                     image: np.ndarray,
@@ -57,7 +63,8 @@ class MultiTaskVisualizer(SegLocalVisualizer):
         meta = self.dataset_meta or {}
         labels = self.with_labels if with_labels is None else with_labels
         return draw_panel(image, data_sample, meta.get('palette'), draw_gt,
-                          draw_pred, labels, self.legend_width)
+                          draw_pred, labels, self.legend_width,
+                          self.min_cell_width)
 
     @master_only
     def add_datasample(self,

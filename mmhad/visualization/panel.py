@@ -153,7 +153,8 @@ def draw_panel(image: np.ndarray,
                draw_gt: bool = True,
                draw_pred: bool = True,
                with_labels: bool = True,
-               legend_width: Optional[int] = None) -> Optional[np.ndarray]:
+               legend_width: Optional[int] = None,
+               min_cell_width: int = 0) -> Optional[np.ndarray]:
     """The panel of one sample (layout: the module docstring).
 
     Args:
@@ -165,11 +166,15 @@ def draw_panel(image: np.ndarray,
         with_labels (bool): Write task names and value ranges.
         legend_width (int, optional): Colour-bar width in pixels. Defaults
             to ``max(4, W // 8)``.
+        min_cell_width (int): Cells narrower than this are enlarged by the
+            smallest integer factor ``s`` that reaches it (nearest, so
+            pixels stay exact blocks), which keeps labels readable on small
+            inputs. Defaults to 0 (native size, ``s = 1``).
 
     Returns:
-        np.ndarray, optional: The panel, ``rows * H`` x
-        ``(2 or 3) * W [+ legend_width]`` x 3 uint8 RGB; None when no task
-        of the sample is drawn.
+        np.ndarray, optional: The panel, ``s * rows * H`` x
+        ``s * ((2 or 3) * W [+ legend_width])`` x 3 uint8 RGB; None when no
+        task of the sample is drawn.
     """
     h, w = image.shape[:2]
     legend_width = legend_width or max(4, w // 8)
@@ -183,16 +188,22 @@ def draw_panel(image: np.ndarray,
     with_gt = any(row.gt is not None for row in rows)
     with_pred = any(row.pred is not None for row in rows)
     with_legend = any(row.legend is not None for row in rows)
+    scale = -(-min_cell_width // w) if w < min_cell_width else 1
+
+    def up(cell: np.ndarray) -> np.ndarray:
+        return cell if scale == 1 else np.repeat(
+            np.repeat(cell, scale, axis=0), scale, axis=1)
+
     lines = []
     for row in rows:
-        cells = [put_text(image, row.text) if with_labels else image]
+        cells = [put_text(up(image), row.text) if with_labels else up(image)]
         if with_gt:
-            cells.append(blank(h, w) if row.gt is None else row.gt)
+            cells.append(up(blank(h, w) if row.gt is None else row.gt))
         if with_pred:
-            cells.append(blank(h, w) if row.pred is None else row.pred)
+            cells.append(up(blank(h, w) if row.pred is None else row.pred))
         if with_legend:
-            cells.append(blank(h, legend_width)
-                         if row.legend is None else row.legend)
+            cells.append(up(blank(h, legend_width)
+                            if row.legend is None else row.legend))
         lines.append(np.concatenate(cells, axis=1))
     return np.ascontiguousarray(np.concatenate(lines, axis=0))
 

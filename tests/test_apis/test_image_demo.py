@@ -30,9 +30,11 @@ def test_demo_writes_a_panel_of_every_learned_task(run, final_model, image,
         png, config, osp.join(work_dir, 'phase2_normal.pth'), '--out-file',
         out_file, '--out-npz', str(tmp_path / 'maps.npz')])
     panel = mmcv.imread(out_file)
-    # one row per learned task; input | prediction [| colour bar]
-    assert panel.shape[0] == 3 * HEIGHT
-    assert 2 * WIDTH <= panel.shape[1] <= 3 * WIDTH
+    # one row per learned task; input | prediction [| colour bar], cells
+    # enlarged by the smallest integer factor reaching 256 pixels (44 -> 6x)
+    scale = 6
+    assert panel.shape[0] == 3 * HEIGHT * scale
+    assert 2 * WIDTH * scale <= panel.shape[1] <= 3 * WIDTH * scale
     expected = inference_model(final_model, png)
     saved = np.load(str(tmp_path / 'maps.npz'))
     assert sorted(saved.files) == sorted(maps) == ['depth', 'normal',

@@ -156,3 +156,17 @@ def test_colormap_scale_rules():
     assert style.scale(fixed, task, gt, invalid, pred, 'gt') == (0, 1)
     with pytest.raises(KeyError, match='unknown draw style'):
         get_style('sparkles')
+
+
+def test_small_cells_are_enlarged_by_an_integer_factor():
+    image = np.random.default_rng(0).integers(0, 255, (H, W, 3), np.uint8)
+    sample = SegDataSample()
+    sample.pred_depth_map = PixelData(data=torch.rand(1, H, W) + 0.5)
+    native = draw_panel(image, sample, with_labels=False)
+    big = draw_panel(image, sample, with_labels=False, min_cell_width=50)
+    scale = 5  # ceil(50 / 12)
+    assert big.shape == (scale * native.shape[0], scale * native.shape[1], 3)
+    # nearest enlargement: every s x s block repeats one native pixel
+    np.testing.assert_array_equal(big[::scale, ::scale], native)
+    assert draw_panel(image, sample, min_cell_width=W).shape == \
+        draw_panel(image, sample).shape
