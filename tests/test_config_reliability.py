@@ -61,3 +61,28 @@ def test_bad_max_nonfinite_steps_is_refused(steps):
         check_config(cfg)
     cfg.train_cfg.max_nonfinite_steps = None  # no guard: allowed
     check_config(cfg)
+
+
+def test_phase_tasks_the_datasets_cannot_provide_are_refused():
+    import mmhad  # noqa: F401  (registers the dataset types)
+    cfg = _cfg(CONFIGS[3])  # six phases, six heads, the synthetic scenes
+    cfg.train_dataloader.dataset.type = 'NYUv2MultiTaskDataset'
+    cfg.val_dataloader.dataset.tasks = ('semantic', 'depth', 'normal')
+    with pytest.raises(ConfigValueError) as info:
+        check_config(cfg)
+    message = str(info.value)
+    assert ("train_dataloader.dataset (type='NYUv2MultiTaskDataset') cannot "
+            "provide the task(s) ['edge', 'albedo', 'shading'] of "
+            "train_cfg.phases; it provides ['semantic', 'depth', 'normal']"
+            in message)
+    assert ("val_dataloader.dataset (type='SyntheticScenesDataset') cannot "
+            "provide the task(s) ['edge', 'albedo', 'shading']" in message)
+
+
+def test_a_dropped_head_is_not_a_head():
+    cfg = _cfg(CONFIGS[0])
+    cfg.model.decode_heads.normal = None
+    with pytest.raises(ConfigValueError,
+                       match=r"phases.2.task='normal': unknown task; the "
+                       r"model has heads \['depth', 'semantic'\]"):
+        check_config(cfg)

@@ -5,7 +5,7 @@ meaningless (negative λ maximises distillation, ``k=1.5`` zeroes SG-HAD, ...)
 or that fail only when a later phase starts (a misspelt task) are reported
 here, all at once, each naming the key, the value and what is allowed.
 """
-from typing import Any, Callable, List, Mapping
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 from .errors import UserError
 
@@ -49,6 +49,38 @@ def _check_distill(problems: List[str], distill: Mapping,
                        loss[key], test, allowed)
 
 
+def _dataset_tasks(dataset: Mapping, key: str) -> Optional[Sequence[str]]:
+    """Tasks a dataset config can provide, or None when unknown (a
+    dataset type without ``TASK_TYPES``, e.g. a wrapper)."""
+    from mmseg.registry import DATASETS
+    cls = DATASETS.get(dataset.get('type', '')) if isinstance(
+        dataset.get('type'), str) else None
+    supported = getattr(cls, 'TASK_TYPES', None)
+    if supported is None:
+        return None
+    listed = dataset.get('tasks')
+    if key == 'val_dataloader' and listed:
+        return [listed] if isinstance(listed, str) else list(listed)
+    return list(supported)
+
+
+def _check_dataset_tasks(problems: List[str], cfg: Mapping, key: str,
+                         phase_tasks: Sequence[str]) -> None:
+    """Every phase task must be one the ``key`` dataset can provide."""
+    dataset = (cfg.get(key) or {}).get('dataset') or {}
+    if not isinstance(dataset, Mapping):
+        return
+    supported = _dataset_tasks(dataset, key)
+    if supported is None:
+        return
+    missing = [t for t in phase_tasks if t not in supported]
+    if missing:
+        problems.append(
+            f'{key}.dataset (type={dataset.get("type")!r}) cannot provide '
+            f'the task(s) {missing} of train_cfg.phases; it provides '
+            f'{list(supported)}')
+
+
 def check_config(cfg: Mapping) -> None:
     """Check the continual keys of ``cfg``.
 
@@ -56,7 +88,9 @@ def check_config(cfg: Mapping) -> None:
     ``0 < k <= 1``, ``0 <= delta <= 1``, ``eps > 0``; task names that have a
     head), ``ewc_lambda >= 0`` of an ``EWCHook``,
     ``train_cfg.max_nonfinite_steps`` (an int >= 1 or None) and that every
-    phase of ``train_cfg.phases`` names tasks with a head.
+    phase of ``train_cfg.phases`` names tasks with a head that the train and
+    val datasets can provide (their ``TASK_TYPES``; the val set's ``tasks``
+    when the config lists them).
 
     Args:
         cfg (Mapping): The run config.
@@ -66,7 +100,8 @@ def check_config(cfg: Mapping) -> None:
     """
     problems: List[str] = []
     model = cfg.get('model') or {}
-    tasks = list((model.get('decode_heads') or {}).keys())
+    tasks = [t for t, head in (model.get('decode_heads') or {}).items()
+             if head is not None]
     if model.get('distill_loss'):
         _check_distill(problems, model['distill_loss'], tasks)
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
@@ -82,6 +117,7 @@ def check_config(cfg: Mapping) -> None:
                lambda v: isinstance(v, int) and v >= 1,
                'an int >= 1, or None (no guard)')
     phases = train_cfg.get('phases') or []
+    phase_tasks: List[str] = []
     for i, phase in enumerate(phases):
         named = phase.get('task') if isinstance(phase, Mapping) else None
         for task in ([named] if isinstance(named, str) else named or []):
@@ -89,5 +125,9 @@ def check_config(cfg: Mapping) -> None:
                 problems.append(
                     f'train_cfg.phases.{i}.task={task!r}: unknown task; the '
                     f'model has heads {sorted(tasks)}')
+            elif task not in phase_tasks:
+                phase_tasks.append(task)
+    for key in ('train_dataloader', 'val_dataloader'):
+        _check_dataset_tasks(problems, cfg, key, phase_tasks)
     if problems:
         raise ConfigValueError('Invalid config:\n  ' + '\n  '.join(problems))
