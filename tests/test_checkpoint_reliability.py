@@ -130,6 +130,16 @@ def test_atomic_write_keeps_the_old_file_when_a_write_fails(
     assert sorted(os.listdir(tmp_path)) == ['continual_results.json']
 
 
+def test_atomic_write_removes_temp_files_of_killed_writes(tmp_path):
+    # what a write of the same file killed before its rename leaves behind
+    (tmp_path / '.iter_6.pth.k1lled.tmp').write_bytes(b'partial')
+    (tmp_path / '.other.pth.k1lled.tmp').write_bytes(b'not ours')
+    atomic_write(tmp_path / 'iter_6.pth', b'complete')
+    assert sorted(os.listdir(tmp_path)) == ['.other.pth.k1lled.tmp',
+                                            'iter_6.pth']
+    assert (tmp_path / 'iter_6.pth').read_bytes() == b'complete'
+
+
 class _Runner:
     """What CheckpointHook._save_checkpoint_with_step uses of a runner."""
 

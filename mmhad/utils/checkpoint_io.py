@@ -11,6 +11,7 @@
 * :func:`find_latest_checkpoint` reads ``{work_dir}/last_checkpoint`` and
   accepts only a file inside the work dir.
 """
+import glob
 import os
 import os.path as osp
 import pickle
@@ -113,6 +114,8 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, str],
     fsynced, and replaces ``path`` with ``os.replace`` (atomic on POSIX and
     Windows); the folder is fsynced so the rename survives a power cut.
     If anything fails, ``path`` is untouched and the temp file is removed.
+    After a successful write, temp files that earlier writes of the same
+    ``path`` left behind when they were killed are removed.
 
     Args:
         path: The destination file.
@@ -137,6 +140,12 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, str],
             os.remove(tmp)
         raise
     _fsync_dir(folder)
+    for stale in glob.glob(
+            osp.join(folder, glob.escape(f'.{osp.basename(path)}.') + '*.tmp')):
+        try:
+            os.remove(stale)
+        except OSError:  # removed meanwhile, or not ours to remove
+            pass
 
 
 def _fsync_dir(folder: str) -> None:
