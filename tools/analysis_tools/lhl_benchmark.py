@@ -26,6 +26,7 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
+from mmhad.utils.checkpoint_io import atomic_write  # noqa: E402
 from mmhad.evaluation.report import (  # noqa: E402
     average_forgetting, delta_m, final_metrics, load_results, mean_rank)
 
@@ -206,8 +207,7 @@ def run_one(args, method: str, order: List[str], seed: int) -> dict:
                   seconds=time.perf_counter() - start, command=cmd,
                   commit=_git_commit(),
                   omp_num_threads=os.environ.get('OMP_NUM_THREADS'))
-    with open(done, 'w') as f:
-        json.dump(record, f, indent=2)
+    atomic_write(done, json.dumps(record, indent=2))
     return record
 
 
@@ -359,10 +359,9 @@ def main(argv=None) -> str:
         summaries.append(summarise(records, order))
     text = render(summaries, args, command)
     out = args.out or osp.join(args.work_dir, 'benchmark.md')
-    with open(out, 'w') as f:
-        f.write(text + '\n')
-    with open(osp.splitext(out)[0] + '.json', 'w') as f:
-        json.dump(summaries, f, indent=2)
+    atomic_write(out, text + '\n')
+    atomic_write(osp.splitext(out)[0] + '.json',
+                 json.dumps(summaries, indent=2))
     print(text)
     return text
 

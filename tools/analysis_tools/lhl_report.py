@@ -39,6 +39,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 from typing import Any, Dict, List, Optional, Sequence  # noqa: E402
 
+from mmhad.utils.checkpoint_io import atomic_write  # noqa: E402
 from mmhad.evaluation.report import (  # noqa: E402
     RESULTS_FILENAME, build_summary, load_results, render_markdown)
 
@@ -117,10 +118,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.makedirs(out_dir, exist_ok=True)
     json_path = os.path.join(out_dir, JSON_NAME)
     md_path = os.path.join(out_dir, MD_NAME)
-    with open(json_path, 'w', encoding='utf-8') as f:
-        json.dump(summary, f, indent=2)
-    with open(md_path, 'w', encoding='utf-8') as f:
-        f.write(markdown)
+    atomic_write(json_path, json.dumps(summary, indent=2))
+    atomic_write(md_path, markdown)
     print(markdown)
     print(f'Wrote {json_path} and {md_path}')
     return 0

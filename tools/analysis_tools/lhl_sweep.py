@@ -22,6 +22,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from mmhad.utils.checkpoint_io import atomic_write
+
 
 def _load_sibling(name: str):
     """The tool ``{name}.py`` next to this one (``tools/`` is no package)."""
@@ -108,10 +110,9 @@ def main(argv=None) -> List[dict]:
     lines += [f'| {tag(r["setting"])} | {bench.mean_std(r["delta_m"])} | '
               f'{len(r["delta_m"])} |' for r in rows]
     text = '\n'.join(lines)
-    with open(osp.join(args.work_dir, 'sweep.md'), 'w') as f:
-        f.write(text + '\n')
-    with open(osp.join(args.work_dir, 'sweep.json'), 'w') as f:
-        json.dump(rows, f, indent=2)
+    atomic_write(osp.join(args.work_dir, 'sweep.md'), text + '\n')
+    atomic_write(osp.join(args.work_dir, 'sweep.json'),
+                 json.dumps(rows, indent=2))
     print(text)
     best = max(rows, key=lambda r: np.mean(r['delta_m']))
     print(f'best on these seeds: {tag(best["setting"])}')
