@@ -1,13 +1,18 @@
 """ContinualHook: the phase events the loop calls, and one unwrap."""
+import os.path as osp
+import re
+from glob import glob
 from types import SimpleNamespace
 
 import torch
 import torch.nn as nn
 from mmseg.registry import HOOKS
 
-from mmhad.engine.hooks import ContinualHook, EWCHook, StudentModeHook
+from mmhad.engine.hooks import (ContinualHook, EWCHook, StudentModeHook,
+                                TeacherHook)
 from mmhad.utils.model import unwrap_model
-from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
+from tests.test_engine.utils import (REPO, make_tiny_scenes, tiny_config,
+                                     train)
 
 FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
 
@@ -20,6 +25,18 @@ def test_unwrap_model_takes_module_of_a_wrapper_only():
     assert unwrap_model(holder) is holder
 
 
+def test_one_unwrap_helper_in_mmhad_and_tools():
+    """No module keeps its own 'model.module if is_model_wrapper' copy."""
+    copies = []
+    for path in glob(osp.join(REPO, 'mmhad', '**', '*.py'), recursive=True) \
+            + glob(osp.join(REPO, 'tools', '**', '*.py'), recursive=True):
+        with open(path) as f:
+            text = f.read()
+        if re.search(r'\.module\s+if\s+is_model_wrapper', text):
+            copies.append(osp.relpath(path, REPO))
+    assert copies == [osp.join('mmhad', 'utils', 'model.py')]
+
+
 def test_base_gives_the_unwrapped_model_and_no_op_phase_events():
     model = nn.Linear(2, 2)
     runner = SimpleNamespace(model=nn.DataParallel(model))
@@ -30,8 +47,8 @@ def test_base_gives_the_unwrapped_model_and_no_op_phase_events():
 
 
 def test_mmhad_phase_hooks_derive_from_the_base():
-    assert issubclass(EWCHook, ContinualHook)
-    assert issubclass(StudentModeHook, ContinualHook)
+    for hook in (EWCHook, StudentModeHook, TeacherHook):
+        assert issubclass(hook, ContinualHook), hook
 
 
 @HOOKS.register_module(force=True)

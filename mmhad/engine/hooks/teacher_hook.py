@@ -2,12 +2,11 @@
 from typing import Optional
 
 import torch
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
 from mmhad.utils.checkpoint_io import first_non_finite
 from mmhad.utils.errors import NonFiniteTeacherError
+from .continual_hook import ContinualHook
 
 CHECKPOINT_KEY = 'mmhad_teacher'
 #: Set instead of :data:`CHECKPOINT_KEY` when the teacher equals the student
@@ -22,7 +21,7 @@ def _same_state(a: dict, b: dict) -> bool:
 
 
 @HOOKS.register_module()
-class TeacherHook(Hook):
+class TeacherHook(ContinualHook):
     """Keep a frozen copy of the model from the end of the previous phase.
 
     At the end of every phase but the last (``after_train_phase``, called by
@@ -44,21 +43,16 @@ class TeacherHook(Hook):
 
     priority = 'HIGH'  # before hooks that read the teacher
 
-    @staticmethod
-    def _model(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
-
     def before_train_phase(self, runner, phase_idx: int, phase,
                            resumed: bool) -> None:
         if phase_idx == 0 and not resumed:
-            self._model(runner).set_teacher(None)
+            self.model(runner).set_teacher(None)
 
     def after_train_phase(self, runner, phase_idx: int, phase,
                           metrics: dict) -> None:
         if phase_idx == len(runner.train_loop.phases) - 1:
             return
-        model = self._model(runner)
+        model = self.model(runner)
         bad = first_non_finite(model.state_dict())
         if bad is not None:
             raise NonFiniteTeacherError(
@@ -73,11 +67,11 @@ class TeacherHook(Hook):
             f'teacher of {model.teacher.learned_tasks}')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        teacher = self._model(runner).teacher
+        teacher = self.model(runner).teacher
         if teacher is None:
             return
         state = teacher.state_dict()
-        if _same_state(state, self._model(runner).state_dict()):
+        if _same_state(state, self.model(runner).state_dict()):
             checkpoint[SAME_AS_STUDENT_KEY] = True
             return
         checkpoint[CHECKPOINT_KEY] = {
@@ -89,7 +83,7 @@ class TeacherHook(Hook):
         state: Optional[dict] = checkpoint.get(CHECKPOINT_KEY)
         if state is None and checkpoint.get(SAME_AS_STUDENT_KEY):
             state = checkpoint['state_dict']
-        model = self._model(runner)
+        model = self.model(runner)
         if state is None:
             model.set_teacher(None)
             return

@@ -11,7 +11,6 @@ import torch
 
 from mmengine.dist import get_world_size, is_main_process
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop
 from mmengine.runner.loops import _InfiniteDataloaderIterator
 from mmseg.registry import DATASETS, LOOPS
@@ -19,6 +18,7 @@ from mmseg.registry import DATASETS, LOOPS
 from mmhad.evaluation.continual_report import build_summary, render_markdown
 from mmhad.utils.checkpoint_io import atomic_write
 from mmhad.utils.errors import PlanMismatchError
+from mmhad.utils.model import unwrap_model
 from .nonfinite_guard import DEFAULT_MAX_STEPS, NonFiniteGuard
 from .phase_plan import (Phase, epoch_iters, merge_overrides,
                          phase_dataset_cfg, plan_difference, plan_phases,
@@ -61,7 +61,8 @@ class ContinualTrainLoop(BaseLoop):
     3. the optimizer and parameter schedulers are rebuilt from the config
        (fresh state, schedules relative to the phase start);
     4. hooks are told: ``before_train_phase(phase_idx, phase, resumed)`` -
-       e.g. :class:`TeacherHook` freezes the previous model as teacher;
+       e.g. :class:`TeacherHook` freezes the previous model as teacher
+       (the phase events are documented in :class:`ContinualHook`);
     5. after the last iteration the whole validation set is evaluated for
        every learned task, the metrics are kept per phase (in the message
        hub, hence in checkpoints, and in ``{work_dir}/continual_results.json``)
@@ -157,8 +158,7 @@ class ContinualTrainLoop(BaseLoop):
     @property
     def model(self):
         """The segmentor, unwrapped from DDP."""
-        model = self.runner.model
-        return model.module if is_model_wrapper(model) else model
+        return unwrap_model(self.runner.model)
 
     @property
     def results(self) -> List[dict]:
