@@ -35,3 +35,16 @@ def _fresh_mmengine_globals():
                     handler.close()
                     instance.removeHandler(handler)
         cls._instance_dict.clear()
+
+
+@pytest.fixture(autouse=True)
+def _builtin_task_types_only():
+    """Remove task types a test registered and did not unregister, so that
+    every later test sees the registry it started with (test order does not
+    matter)."""
+    from mmhad.registry import TASKS
+    from mmhad.tasks import unregister_task
+    before = set(TASKS.module_dict)
+    yield
+    for name in set(TASKS.module_dict) - before:
+        unregister_task(name)

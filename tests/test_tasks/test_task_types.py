@@ -5,7 +5,7 @@ import torch
 
 from mmhad.tasks import (IGNORE_INDEX, LOWER, HIGHER, Measure,
                          RegressionTask, get_task, register_task,
-                         task_names)
+                         task_names, unregister_task)
 
 
 def _save(tmp_path, name, array):
@@ -140,16 +140,20 @@ def test_a_new_task_type_gets_derived_keys_and_registers():
         flip_negate = dict(horizontal=(0, ), vertical=(1, ))
         metrics = dict(epe=Measure(LOWER, 'px'))
 
-    task = get_task('toy_flow')
-    assert (task.folder, task.path_key, task.results_key, task.gt_field,
-            task.pred_field) == ('toy_flow', 'toy_flow_map_path',
-                                 'gt_toy_flow_map', 'gt_toy_flow_map',
-                                 'pred_toy_flow_map')
-    assert 'toy_flow' in task_names()
-    flow = np.array([[[1.0, 2.0]]], np.float32)
-    assert task.flip(flow, 'vertical').tolist() == [[[1.0, -2.0]]]
-    with pytest.raises(KeyError):
-        register_task(FlowTask)  # the name is taken without force
+    try:
+        task = get_task('toy_flow')
+        assert (task.folder, task.path_key, task.results_key, task.gt_field,
+                task.pred_field) == ('toy_flow', 'toy_flow_map_path',
+                                     'gt_toy_flow_map', 'gt_toy_flow_map',
+                                     'pred_toy_flow_map')
+        assert 'toy_flow' in task_names()
+        flow = np.array([[[1.0, 2.0]]], np.float32)
+        assert task.flip(flow, 'vertical').tolist() == [[[1.0, -2.0]]]
+        with pytest.raises(KeyError):
+            register_task(FlowTask)  # the name is taken without force
+    finally:
+        unregister_task('toy_flow')
+    assert 'toy_flow' not in task_names()
 
 
 def test_a_task_kind_outside_the_list_is_refused():

@@ -10,7 +10,7 @@ import torch
 
 import mmhad  # noqa: F401  (compat shim + registration, before mmseg.models)
 from mmhad.models.losses import HADDistillLoss, HADLoss, LwFLoss
-from mmhad.tasks import get_task
+from mmhad.tasks import get_task, unregister_task
 from tests.test_models.utils import register_toy_flow
 
 EPS = 1e-6
@@ -22,6 +22,8 @@ def toy_flow():
     inherited from ``RegressionTask``), registered here."""
     register_toy_flow()
     assert get_task('toy_flow').distill == 'regression'
+    yield
+    unregister_task('toy_flow')  # later tests see the built-in types only
 
 
 def _flow_pair():
