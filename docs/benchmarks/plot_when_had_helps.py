@@ -38,7 +38,7 @@ def main(argv=None) -> None:
     sets = [item.split('=', 1) for item in args.runs]
     fig, axes = plt.subplots(len(sets), 1 + len(REGION_KEYS),
                              figsize=(3.2 * (1 + len(REGION_KEYS)),
-                                      3.0 * len(sets)), squeeze=False)
+                                      3.4 * len(sets)), squeeze=False)
     for row, (name, path) in enumerate(sets):
         with open(path) as f:
             summary = json.load(f)[0]  # one task order
@@ -54,7 +54,8 @@ def main(argv=None) -> None:
                       for lo, hi in ((d['low'], d['high'])
                                      for d in paired)])
         ax.axhline(0, color='black', lw=0.8)
-        ax.set_xticks(range(len(paired)), labels, fontsize=8)
+        ax.set_xticks(range(len(paired)), labels, fontsize=7,
+                      rotation=45 if len(paired) > 3 else 0, ha='center')
         ax.set_ylabel('Δm difference (points)')
         ax.set_title(f'{name}: paired Δm, 95 % CI', fontsize=9)
         methods = list(summary['rows'])
@@ -73,7 +74,9 @@ def main(argv=None) -> None:
                    [np.mean(v) if v else np.nan for v in vals],
                    yerr=[np.std(v, ddof=1) if len(v) > 1 else 0
                          for v in vals], capsize=3, color='tab:blue')
-            ax.set_xticks(range(len(methods)), methods, fontsize=8)
+            ax.set_xticks(range(len(methods)), methods, fontsize=7,
+                          rotation=45 if len(methods) > 4 else 0,
+                          ha='right' if len(methods) > 4 else 'center')
             lower = any(t in key for t in ('err', 'angle'))
             ax.set_title(f'{key}\n({"lower" if lower else "higher"} is '
                          'better; mean ± std)', fontsize=8)
