@@ -3,6 +3,7 @@ import functools
 import http.server
 import os
 import threading
+import time
 from collections import deque
 
 import pytest
@@ -132,11 +133,15 @@ def test_atomic_write_keeps_the_old_file_when_a_write_fails(
 
 def test_atomic_write_removes_temp_files_of_killed_writes(tmp_path):
     # what a write of the same file killed before its rename leaves behind
-    (tmp_path / '.iter_6.pth.k1lled.tmp').write_bytes(b'partial')
-    (tmp_path / '.other.pth.k1lled.tmp').write_bytes(b'not ours')
+    old = time.time() - 3600
+    for name in ('.iter_6.pth.k1lled.tmp', '.other.pth.k1lled.tmp'):
+        (tmp_path / name).write_bytes(b'partial')
+        os.utime(tmp_path / name, (old, old))
+    # a fresh one may be another writer's (another rank) still at work
+    (tmp_path / '.iter_6.pth.running.tmp').write_bytes(b'in progress')
     atomic_write(tmp_path / 'iter_6.pth', b'complete')
-    assert sorted(os.listdir(tmp_path)) == ['.other.pth.k1lled.tmp',
-                                            'iter_6.pth']
+    assert sorted(os.listdir(tmp_path)) == [
+        '.iter_6.pth.running.tmp', '.other.pth.k1lled.tmp', 'iter_6.pth']
     assert (tmp_path / 'iter_6.pth').read_bytes() == b'complete'
 
 

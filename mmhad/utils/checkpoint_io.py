@@ -16,6 +16,7 @@ import os
 import os.path as osp
 import pickle
 import tempfile
+import time
 from typing import Any, Optional, Union
 
 from .errors import (CheckpointNotFoundError, UnsafeLastCheckpointError,
@@ -115,7 +116,8 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, str],
     Windows); the folder is fsynced so the rename survives a power cut.
     If anything fails, ``path`` is untouched and the temp file is removed.
     After a successful write, temp files that earlier writes of the same
-    ``path`` left behind when they were killed are removed.
+    ``path`` left behind when they were killed (older than
+    :data:`STALE_TEMP_AGE`) are removed.
 
     Args:
         path: The destination file.
@@ -140,10 +142,23 @@ def atomic_write(path: Union[str, os.PathLike], data: Union[bytes, str],
             os.remove(tmp)
         raise
     _fsync_dir(folder)
-    for stale in glob.glob(
-            osp.join(folder, glob.escape(f'.{osp.basename(path)}.') + '*.tmp')):
+    _remove_stale_temp_files(folder, osp.basename(path))
+
+
+#: Age (s) after which a temp file of :func:`atomic_write` counts as left
+#: behind by a killed write; younger ones may belong to a writer of the same
+#: file that is still running (e.g. another rank dumping the same log).
+STALE_TEMP_AGE = 600
+
+
+def _remove_stale_temp_files(folder: str, name: str) -> None:
+    """Remove ``.{name}.*.tmp`` files older than :data:`STALE_TEMP_AGE`."""
+    now = time.time()
+    for stale in glob.glob(osp.join(folder, glob.escape(f'.{name}.') +
+                                    '*.tmp')):
         try:
-            os.remove(stale)
+            if now - osp.getmtime(stale) > STALE_TEMP_AGE:
+                os.remove(stale)
         except OSError:  # removed meanwhile, or not ours to remove
             pass
 
