@@ -10,8 +10,8 @@ from typing import Iterator
 import numpy as np
 import pytest
 
-from mmhad.registry import TASKS
-from mmhad.tasks import LOWER, Measure, RegressionTask, register_task
+from mmhad.tasks import (LOWER, Measure, RegressionTask, register_task,
+                         task_names, unregister_task)
 
 
 class ToyFlowTask(RegressionTask):
@@ -38,10 +38,9 @@ def register_toy_flow() -> type:
 
 
 def unregister(name: str) -> None:
-    """Remove a task type registered by a test."""
-    from mmhad import tasks
-    TASKS.module_dict.pop(name, None)
-    tasks._INSTANCES.pop(name, None)
+    """Remove a task type registered by a test, if it is registered."""
+    if name in task_names():
+        unregister_task(name)
 
 
 @pytest.fixture
