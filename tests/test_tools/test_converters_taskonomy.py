@@ -1,64 +1,24 @@
 """tools/dataset_converters/taskonomy.py on a tiny Taskonomy-style tree
 written here ({domain}/{building}/point_P_view_V_domain_{domain}.png)."""
 import json
-import os
 import os.path as osp
 
 import cv2
 import numpy as np
 import pytest
 from tests.test_tools.converter_checks import count_files, load_every_sample
-from tests.test_tools.utils import load_tool
-
-tk = load_tool('dataset_converters/taskonomy.py')
-
-H, W = 8, 12
-SPLITS = {'train': ['allensville', 'beechwood'], 'val': ['collierville']}
-VIEWS = ['point_0_view_0', 'point_3_view_1']
-TASKS = ['depth_zbuffer', 'normal', 'segment_semantic', 'edge_occlusion']
-
-
-def fake_view(seed):
-    rng = np.random.default_rng(seed)
-    rgb = rng.integers(0, 256, (H, W, 3), dtype=np.uint8)
-    depth = np.full((H, W), 1024, np.uint16)  # 2 m
-    depth[0, :] = 65535  # no surface
-    normal = np.zeros((H, W, 3), np.uint8)  # RGB
-    normal[...] = (128, 128, 0)  # (~0, ~0, -1): a wall facing the camera
-    label = np.tile(np.arange(W, dtype=np.uint8) % 4, (H, 1))  # 0 ignored
-    edge = np.zeros((H, W), np.uint16)
-    edge[:, 5] = 3000
-    edge[:, 6] = 1  # below --edge-threshold 2
-    return dict(rgb=rgb, depth_zbuffer=depth, normal=normal,
-                segment_semantic=label, edge_occlusion=edge)
+from tests.test_tools.taskonomy_fakes import (H, VIEWS, W, convert_tree,
+                                              fake_view, tk, write_tree)
 
 
 @pytest.fixture(scope='module')
 def tree(tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('taskonomy_raw'))
-    seed = 0
-    for buildings in SPLITS.values():
-        for building in buildings:
-            for view in VIEWS:
-                for domain, array in fake_view(seed).items():
-                    path = tk.view_path(root, domain, building, view)
-                    os.makedirs(osp.dirname(path), exist_ok=True)
-                    if array.ndim == 3:  # RGB -> cv2's BGR
-                        array = np.ascontiguousarray(array[..., ::-1])
-                    assert cv2.imwrite(path, array)
-                seed += 1
-    return root
+    return write_tree(str(tmp_path_factory.mktemp('taskonomy_raw')))
 
 
 @pytest.fixture(scope='module')
 def converted(tree, tmp_path_factory):
-    out = str(tmp_path_factory.mktemp('taskonomy_out'))
-    args = ['--root', tree, '--out', out, '--tasks', *TASKS,
-            '--edge-threshold', '2']
-    for split, buildings in SPLITS.items():
-        args += ['--split', f'{split}={",".join(buildings)}']
-    assert tk.main(args) == 0
-    return out
+    return convert_tree(tree, str(tmp_path_factory.mktemp('taskonomy_out')))
 
 
 def load(root, split, folder, i):
@@ -121,3 +81,13 @@ def test_converted_tree_loads_as_a_config_would(converted):
             tasks=tasks, metainfo=dict(classes=('c0', ) + classes)))
         assert len(samples) == 2
         assert samples[0]['data_samples'].gt_depth_map.data.max() == 2.0
+
+
+def test_label_ids_beyond_the_dataset_classes(tmp_path):
+    root = write_tree(str(tmp_path / 'raw'))
+    path = tk.view_path(root, 'segment_semantic', 'collierville', VIEWS[1])
+    assert cv2.imwrite(path, np.full((H, W), len(tk.CLASSES), np.uint8))
+    with pytest.raises(ValueError,
+                       match=r'point_3_view_1.*id 18 is beyond the 18'):
+        tk.convert_taskonomy(root, str(tmp_path / 'out'),
+                             dict(val=['collierville']), ['segment_semantic'])

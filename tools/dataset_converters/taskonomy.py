@@ -35,16 +35,20 @@ Not verified against the release here: the sign convention of the normal
 axes. mmhad's frame is x right, y down, z forward (a wall facing the camera
 is (0, 0, -1)); ``--normal-signs`` (default ``+++``) flips the decoded axes,
 e.g. ``+--`` for a y-up, z-towards-the-camera encoding. Check it on a floor
-before training: its normal points up, (0, -1, 0) in mmhad's frame. ``edge_texture`` (2-D texture edges) is not mmhad's ``edge`` task
-(occlusion edges) and is not converted. The label classes are the release's
-own ids; give their names in the config's ``metainfo=dict(classes=...)``.
+before training: its normal points up, (0, -1, 0) in mmhad's frame.
+``edge_texture`` (2-D texture edges) is not mmhad's ``edge`` task (occlusion
+edges) and is not converted. The label ids are the release's own: 0
+``uncertain``, 1 ``background``, 2..17 its 16 MS COCO classes, i.e. the
+classes of ``TaskonomyMultiTaskDataset.METAINFO``
+(:mod:`mmhad.datasets.taskonomy`, where the list lives); ``meta.json``
+records them, and an id beyond them is an error naming the file.
 
 Output: ``{out}/{split}/{image,label,depth,normal,edge}/{i}.npy`` at the
 source size or ``--size HxW`` (image area, annotations nearest), read with
-``type='MTANNpyDataset'`` (``tasks=`` the converted ones among semantic,
-depth and normal; ``edge`` needs a dataset class whose ``TASK_TYPES`` lists
-it, as ``SyntheticScenesDataset`` does); ``meta.json`` names the view of
-every ``i``.
+``type='TaskonomyMultiTaskDataset'`` (``tasks=`` the converted ones among
+semantic, depth, normal and edge; ``configs/_base_/datasets/taskonomy.py``
+and ``configs/_base_/models/mt_deeplabv3_r18-d8_taskonomy.py``);
+``meta.json`` names the view of every ``i``.
 """
 import glob
 import os.path as osp
@@ -56,6 +60,8 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from mmhad.datasets.taskonomy import TaskonomyMultiTaskDataset
+
 #: The shared helpers (``tools/`` is no package: loaded by path).
 utils = SimpleNamespace(**runpy.run_path(
     osp.join(osp.dirname(osp.abspath(__file__)), 'converter_utils.py')))
@@ -65,6 +71,8 @@ DOMAINS = {'rgb': 'image', 'depth_zbuffer': 'depth', 'normal': 'normal',
            'segment_semantic': 'label', 'edge_occlusion': 'edge'}
 #: depth_zbuffer: metres per unit, and the no-surface value.
 DEPTH_UNIT, DEPTH_INVALID = 1 / 512, 65535
+#: segment_semantic: the class of every id (the dataset class's list).
+CLASSES = TaskonomyMultiTaskDataset.METAINFO['classes']
 
 
 def view_path(root: str, domain: str, building: str, view: str) -> str:
@@ -121,6 +129,12 @@ def decode(domain: str, raw: np.ndarray, options: SimpleNamespace,
                          where=length > 0)
         return np.where(valid[..., None], unit, 0.0)
     if domain == 'segment_semantic':
+        kept = raw[~np.isin(raw, options.ignore_ids)]
+        if kept.size and kept.max() >= len(CLASSES):
+            raise ValueError(
+                f'segment_semantic id {kept.max()} is beyond the '
+                f'{len(CLASSES)} classes (0..{len(CLASSES) - 1}) of '
+                'TaskonomyMultiTaskDataset')
         label = raw.astype(np.float64)
         return np.where(np.isin(raw, options.ignore_ids), -1, label)
     if domain == 'edge_occlusion':
@@ -139,9 +153,12 @@ def convert_view(root: str, building: str, view: str,
         np.ascontiguousarray(rgb[..., ::-1]), size))
     depth = None
     for domain in sorted(domains, key=lambda d: d != 'depth_zbuffer'):
-        raw = utils.resize_nearest(
-            _read(view_path(root, domain, building, view)), size)
-        arrays[DOMAINS[domain]] = decode(domain, raw, options, depth)
+        path = view_path(root, domain, building, view)
+        raw = utils.resize_nearest(_read(path), size)
+        try:
+            arrays[DOMAINS[domain]] = decode(domain, raw, options, depth)
+        except ValueError as error:
+            raise ValueError(f'{path}: {error}') from None
         if domain == 'depth_zbuffer':
             depth = arrays['depth']
     return arrays
@@ -182,6 +199,8 @@ def convert_taskonomy(root: str, out: str, splits: Dict[str, List[str]],
         dataset='taskonomy', converter='tools/dataset_converters/taskonomy.py',
         size=list(size or _read(view_path(root, 'rgb', *first)).shape[:2]),
         tasks={d: DOMAINS[d] for d in domains}, options=vars(options),
+        dataset_type=TaskonomyMultiTaskDataset.__name__,
+        classes=list(CLASSES),
         num_samples={s: len(v) for s, v in views.items()},
         source_view={s: ['/'.join(v) for v in listed]
                      for s, listed in views.items()})
