@@ -11,8 +11,8 @@ DATA := data/synthetic_scenes
 # The demo: HAD and fine-tuning side by side on 48x64 scenes (the size of
 # docs/benchmarks.md), 3 phases x 150 iterations, one thread per run, so
 # both fit in under 10 minutes on 2 cores (time: README).
-DEMO_CONFIG ?= configs/had/had_r18-d8_3phase_synthetic.py
-DEMO_BASELINE_CONFIG ?= configs/baselines/finetune_r18-d8_3phase_synthetic.py
+DEMO_CONFIG ?= configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py
+DEMO_BASELINE_CONFIG ?= configs/baselines/finetune_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py
 DEMO_WORK_DIR ?= work_dirs/demo
 DEMO_DATA ?= data/synthetic_scenes_48x64
 DEMO_THREADS ?= 1

@@ -298,7 +298,7 @@ def test_sigkill_of_a_full_train_run_then_resume_completes(tmp_path):
     from tests.test_engine.utils import REPO, make_tiny_scenes, tiny_config
     scenes = make_tiny_scenes(str(tmp_path / 'scenes'))
     work = str(tmp_path / 'work')
-    cfg = tiny_config('configs/had/had_r18-d8_3phase_synthetic.py', scenes,
+    cfg = tiny_config('configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py', scenes,
                       work, phase_iters=4)
     cfg_path = str(tmp_path / 'cfg.py')
     cfg.dump(cfg_path)

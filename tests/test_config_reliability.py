@@ -7,10 +7,10 @@ from mmengine.config import Config
 from mmhad.utils.config_check import ConfigValueError, check_config
 from tests.test_engine.utils import REPO
 
-CONFIGS = ['configs/had/had_r18-d8_3phase_synthetic.py',
-           'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
-           'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
-           'configs/had/had_r18-d8_6phase_synthetic.py']
+CONFIGS = ['configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py',
+           'configs/baselines/lwf_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py',
+           'configs/baselines/ewc_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py',
+           'configs/had/had_r18-d8_1xb8-6x150it_synthetic-96x128_seg-depth-normal-edge-albedo-shading_mmhad-protocol.py']
 
 
 def _cfg(name):
@@ -24,7 +24,7 @@ def test_repo_configs_pass(name):
 
 def test_every_bad_value_is_named_at_once():
     cfg = _cfg(CONFIGS[0])
-    distill = cfg.model.distill_loss
+    distill = cfg.distill_loss
     distill.loss_weight = -1.0
     distill.losses.depth.eps = -1
     distill.losses.depth.k = 1.5
@@ -34,7 +34,7 @@ def test_every_bad_value_is_named_at_once():
     with pytest.raises(ConfigValueError) as info:
         check_config(cfg)
     message = str(info.value)
-    for expected in ('model.distill_loss.loss_weight=-1.0: allowed lambda',
+    for expected in ('distill_loss.loss_weight=-1.0: allowed lambda',
                      'losses.depth.eps=-1: allowed eps > 0',
                      'losses.depth.k=1.5: allowed 0 < k <= 1',
                      'losses.normal.delta=2: allowed 0 <= delta <= 1',

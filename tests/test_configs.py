@@ -1,19 +1,26 @@
 """Every config under ``configs/`` (except ``_base_``) parses, builds and
 follows the HAD protocol it names.
 
-File names encode what is checked (see ``docs/configs.md``)::
+File names follow the scheme of ``docs/configs.md``, six fields joined by
+``_`` (no field contains one), each checked against the config::
 
-    {method}_{backbone}_{dataset}[_{task order}].py
+    {method}_{model}_{gpus}xb{batch}-{phases}x{length}{e|it}_{dataset}-{HxW}_{order}_{protocol}-protocol.py
 
 - ``method``: ``had`` (ablations ``had-*``), ``finetune``, ``lwf``,
   ``ewc``, ``joint`` or ``single-{seg,depth,normal}``; it must equal
   ``train_cfg.method``.
-- ``backbone``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8);
+- ``model``: ``r18-d8`` / ``r50-d8`` (dilated ResNet, output stride 8);
   ``r18-d8-paper-arch`` / ``r50-d8-paper-arch``: the paper's architecture
-  (torchvision-style ``ResNet``, heads with the DeepLabV3 bottleneck).
+  (torchvision-style ``ResNet``, heads with the DeepLabV3 bottleneck); other
+  backbones by name (``mit-b0``, ``mmpretrain-r18-d8``).
+- schedule: GPUs x images per GPU (mmseg's ``8xb8``), then the number of
+  phases x their length in epochs (``e``) or iterations (``it``).
 - ``dataset``: ``nyuv2`` (13 classes), ``cityscapes-7cls`` /
-  ``cityscapes-19cls``, or ``synthetic`` (6 classes, offline).
-- ``task order``: e.g. ``seg-depth-normal``; must equal the phase order.
+  ``cityscapes-19cls``, ``taskonomy`` (18 classes) or ``synthetic`` (6
+  classes, offline), then the image size of the data.
+- ``order``: the tasks of the phases, e.g. ``seg-depth-normal``; a joint
+  run trains them in one phase.
+- ``protocol``: ``mmhad`` or ``paper`` (``configs/_base_/protocols/``).
 
 Models are built with ``init_cfg=None`` on the backbone (nothing downloads)
 and BN instead of SyncBN (no GPU needed).
@@ -29,7 +36,8 @@ import pytest
 from mmengine.config import Config
 
 from mmhad.compat import _sync_bn_to_bn
-from mmhad.models.losses import HADLoss, LwFLoss
+from mmhad.models.losses import HADLoss, LwFLoss, build_distill_loss
+from mmhad.tasks import task_names
 from mmseg.registry import MODELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,15 +48,27 @@ CONFIGS = sorted(
 IDS = [str(p.relative_to(CONFIG_DIR)) for p in CONFIGS]
 
 ALL_TASKS = ('semantic', 'depth', 'normal')
-ABBR = dict(seg='semantic', depth='depth', normal='normal')
+ABBR = dict(seg='semantic', depth='depth', normal='normal', edge='edge',
+            albedo='albedo', shading='shading')
+NAME = re.compile(
+    r'(?P<method>[a-z0-9-]+)_(?P<model>[a-z0-9-]+)_'
+    r'(?P<gpus>\d+)xb(?P<batch>\d+)-(?P<phases>\d+)x(?P<length>\d+)'
+    r'(?P<unit>e|it)_(?P<dataset>[a-z0-9]+(?:-\d+cls)?)-'
+    r'(?P<height>\d+)x(?P<width>\d+)_(?P<order>[a-z-]+)_'
+    r'(?P<protocol>mmhad|paper)-protocol')
+#: Image size (H, W) of each dataset family's data.
+DATA_SIZES = dict(nyuv2=(288, 384), cityscapes=(128, 256),
+                  synthetic=(96, 128), taskonomy=(256, 256))
 DATASET_TYPES = dict(
     nyuv2='NYUv2MultiTaskDataset',
     cityscapes='CityscapesMultiTaskDataset',
-    synthetic='SyntheticScenesDataset')
+    synthetic='SyntheticScenesDataset',
+    taskonomy='TaskonomyMultiTaskDataset')
 FAMILY_TASKS = dict(
     nyuv2=set(ALL_TASKS),
     cityscapes={'semantic', 'depth'},
-    synthetic=set(ALL_TASKS) | {'edge', 'albedo', 'shading'})
+    synthetic=set(ALL_TASKS) | {'edge', 'albedo', 'shading'},
+    taskonomy=set(ALL_TASKS) | {'edge'})
 # The protocol's global batch is 8 GPUs x the per-GPU batch of the config.
 NUM_GPUS = 8
 GLOBAL_BATCH = 64
@@ -99,16 +119,20 @@ def head_tasks(cfg: Config) -> list:
     return [t for t, h in cfg.model.decode_heads.items() if h is not None]
 
 
+def fields(path: Path) -> dict:
+    """The fields of a config's file name (``NAME``)."""
+    match = NAME.fullmatch(path.stem)
+    assert match, f'{path.name}: does not follow {NAME.pattern}'
+    return match.groupdict()
+
+
 def family(path: Path) -> str:
     """Dataset family named in the file name."""
-    found = [f for f in DATASET_TYPES if f in path.stem]
-    assert len(found) == 1, f'{path.name}: name no dataset of ' \
-        f'{sorted(DATASET_TYPES)} exactly once'
-    return found[0]
+    return fields(path)['dataset'].split('-')[0]
 
 
 def method(path: Path) -> str:
-    return path.stem.split('_')[0]
+    return fields(path)['method']
 
 
 def method_family(path: Path) -> str:
@@ -118,11 +142,8 @@ def method_family(path: Path) -> str:
 
 
 def name_order(path: Path):
-    """Task order written at the end of the file name, or None."""
-    last = path.stem.split('_')[-1].split('-')
-    if len(last) > 1 and all(a in ABBR for a in last):
-        return tuple(ABBR[a] for a in last)
-    return None
+    """The tasks written in the file name's order field."""
+    return tuple(ABBR[a] for a in fields(path)['order'].split('-'))
 
 
 def phase_tasks(cfg: Config):
@@ -163,6 +184,43 @@ def test_configs_found():
 
 
 @pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_name_follows_the_scheme(path):
+    cfg, name = load(path), fields(path)
+    assert family(path) in DATASET_TYPES, name['dataset']
+    assert name['model'] in ('r18-d8', 'r50-d8', 'r18-d8-paper-arch',
+                             'r50-d8-paper-arch') or \
+        not name['model'].startswith(('r18', 'r50')), name['model']
+    # {gpus}xb{batch}: images per GPU; the protocol's global batch
+    gpus, batch = int(name['gpus']), int(name['batch'])
+    assert cfg.train_dataloader.batch_size == batch
+    if 'auto_scale_lr' in cfg:
+        assert cfg.auto_scale_lr.base_batch_size == gpus * batch
+    # {phases}x{length}{e|it}
+    phases = cfg.train_cfg.phases
+    assert len(phases) == int(name['phases'])
+    key = dict(e='max_epochs', it='max_iters')[name['unit']]
+    assert all(p.get(key) == int(name['length']) for p in phases), phases
+    assert (int(name['height']), int(name['width'])) == \
+        DATA_SIZES[family(path)]
+    # {protocol}: the paper's trains without StudentModeHook and shuffling
+    shuffle = cfg.train_dataloader.sampler.get('shuffle', True)
+    assert shuffle is (name['protocol'] == 'mmhad')
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
+def test_continual_configs_do_not_inherit_other_methods(path):
+    """A leaf's ``_base_`` is ``_base_`` files or leaves of its method."""
+    cfg_text = path.read_text()
+    for ref in re.findall(r"'([^']+\.py)'", cfg_text):
+        target = (path.parent / ref).resolve()
+        if '_base_' in target.relative_to(CONFIG_DIR).parts:
+            continue
+        assert method(target) == method(path) or (
+            method_family(path) == 'had' and method(target) == 'had'), \
+            f'{path.name} inherits the {method(target)} leaf {ref}'
+
+
+@pytest.mark.parametrize('path', configs_where(lambda p: True))
 def test_header_comment(path):
     first = path.read_text().splitlines()[0]
     assert first.startswith('# ') and len(first) > 20, \
@@ -189,11 +247,13 @@ def test_model_builds(path):
     _sync_bn_to_bn(model_cfg)
     model = MODELS.build(model_cfg)
     assert list(model.tasks) == list(head_tasks(cfg))
-    if cfg.model.get('distill_loss') is not None:
-        distilled = set(model.distill_loss.losses.keys())
-        assert distilled == set(model.tasks), \
-            'distill_loss.losses must configure exactly the model\'s tasks'
-        for task, loss in model.distill_loss.losses.items():
+    assert cfg.model.get('distill_loss') is None, \
+        'the distillation loss is the top-level distill_loss'
+    if cfg.get('distill_loss') is not None:
+        distill = build_distill_loss(cfg.distill_loss, model.tasks)
+        assert set(distill.losses.keys()) == set(model.tasks), \
+            'distill_loss.losses must configure every task of the model'
+        for task, loss in distill.losses.items():
             if method_family(path) == 'had':
                 assert isinstance(loss, HADLoss), task
                 assert (loss.k, loss.delta) == (0.9, 0.5), task
@@ -217,17 +277,17 @@ def test_phases(path):
     # Every head is trained by some phase.
     assert set(itertools.chain(*phases)) == heads
     order = name_order(path)
-    if order is not None:
-        assert tuple(t for (t, ) in phases) == order, \
-            'phase order differs from the order in the file name'
     m = method(path)
     if m == 'joint':
         assert len(phases) == 1 and set(phases[0]) == heads
+        assert phases[0] == order, 'tasks differ from the file name'
     elif m.startswith('single-'):
         assert phases == [(ABBR[m[len('single-'):]], )]
         assert heads == {ABBR[m[len('single-'):]]}
     else:  # continual: one task per phase
         assert len(phases) > 1 and all(len(t) == 1 for t in phases)
+        assert tuple(t for (t, ) in phases) == order, \
+            'phase order differs from the order in the file name'
         split = cfg.train_cfg.get('split', {})
         assert split.get('mode', 'contiguous') == 'contiguous'
 
@@ -272,7 +332,7 @@ def test_num_classes(path):
                       'test_dataloader'):
             assert cfg[split].dataset.num_classes == expected, split
     else:
-        expected = dict(nyuv2=13, synthetic=6)[fam]
+        expected = dict(nyuv2=13, synthetic=6, taskonomy=18)[fam]
     semantic = cfg.model.decode_heads.get('semantic')
     if semantic is not None:
         assert semantic.num_classes == expected
@@ -330,12 +390,13 @@ def test_method_components(path):
     cfg = load(path)
     m = method_family(path)
     hooks = hook_types(cfg)
-    distill = cfg.model.get('distill_loss')
+    distill = cfg.get('distill_loss')
     if m in ('had', 'lwf'):
         assert 'TeacherHook' in hooks
         assert distill is not None and distill.type == 'HADDistillLoss'
         assert distill.loss_weight == 3.0  # lambda
-        assert set(distill.losses) == set(head_tasks(cfg))
+        assert set(head_tasks(cfg)) <= set(distill.losses) <= \
+            set(task_names())
         loss_type = 'HADLoss' if m == 'had' else 'LwFLoss'
         for task, loss in distill.losses.items():
             assert loss.type == loss_type, task
@@ -362,7 +423,8 @@ def test_had_loss_defaults_are_the_paper_values():
 
 @pytest.mark.parametrize('backbone', ['r18-d8', 'r50-d8'])
 def test_nyuv2_had_covers_all_task_orders(backbone):
-    paths = sorted((CONFIG_DIR / 'had').glob(f'had_{backbone}_nyuv2_*.py'))
+    paths = sorted((CONFIG_DIR / 'had').glob(
+        f'had_{backbone}_8xb8-3x20e_nyuv2-288x384_*_mmhad-protocol.py'))
     orders = [tuple(t for (t, ) in phase_tasks(load(p))) for p in paths]
     assert sorted(orders) == sorted(itertools.permutations(ALL_TASKS))
     # The orders differ only in their phases.
@@ -378,7 +440,9 @@ def test_cityscapes_model_drops_the_normal_head():
     """The Cityscapes model is the NYUv2 one with 7 classes and no normals."""
     base = Config.fromfile(
         str(CONFIG_DIR / '_base_/models/mt_deeplabv3_r18-d8.py'))
-    city = load(CONFIG_DIR / 'joint/joint_r18-d8_cityscapes-7cls.py')
+    city = load(CONFIG_DIR / 'joint' / (
+        'joint_r18-d8_8xb8-1x20e_cityscapes-7cls-128x256_seg-depth_'
+        'mmhad-protocol.py'))
     assert head_tasks(city) == ['semantic', 'depth']
     base_heads = base.model.decode_heads.to_dict()
     city_heads = city.model.decode_heads.to_dict()

@@ -12,7 +12,7 @@ from tests.test_tools.utils import load_tool
 
 train_tool = load_tool('train.py')
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 def _same(a, b):

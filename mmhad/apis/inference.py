@@ -1,7 +1,7 @@
 """Run a trained mmhad model on users' own images.
 
 >>> from mmhad.apis import inference_model, init_model
->>> model = init_model('configs/had/had_r18-d8_3phase_synthetic.py',
+>>> model = init_model('configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py',
 ...                    'work_dirs/had/phase2_normal.pth', device='cpu')
 >>> maps = inference_model(model, 'photo.png')
 >>> maps['depth'].shape, maps['depth'].dtype      # metres

@@ -31,22 +31,23 @@ def _check(problems: List[str], key: str, value: Any,
         problems.append(f'{key}={value!r}: allowed {allowed}')
 
 
-def _check_distill(problems: List[str], distill: Mapping,
-                   tasks: List[str]) -> None:
+def _check_distill(problems: List[str], distill: Mapping, key: str,
+                   known: Sequence[str], what: str) -> None:
+    """Check a ``HADDistillLoss`` config found at ``key``; its per-task
+    entries must name one of ``known`` (described by ``what``)."""
     if 'loss_weight' in distill:
-        _check(problems, 'model.distill_loss.loss_weight',
+        _check(problems, f'{key}.loss_weight',
                distill['loss_weight'], lambda v: v >= 0, 'lambda >= 0')
     for task, loss in (distill.get('losses') or {}).items():
-        if task not in tasks:
-            problems.append(
-                f'model.distill_loss.losses.{task}: unknown task; the model '
-                f'has heads {sorted(tasks)}')
+        if task not in known:
+            problems.append(f'{key}.losses.{task}: unknown task; {what} '
+                            f'{sorted(known)}')
         if not isinstance(loss, Mapping):
             continue
-        for key, (test, allowed) in HAD_LIMITS.items():
-            if key in loss:
-                _check(problems, f'model.distill_loss.losses.{task}.{key}',
-                       loss[key], test, allowed)
+        for name, (test, allowed) in HAD_LIMITS.items():
+            if name in loss:
+                _check(problems, f'{key}.losses.{task}.{name}',
+                       loss[name], test, allowed)
 
 
 def _dataset_tasks(dataset: Mapping, key: str) -> Optional[Sequence[str]]:
@@ -81,12 +82,21 @@ def _check_dataset_tasks(problems: List[str], cfg: Mapping, key: str,
             f'{list(supported)}')
 
 
+def _named(phase: Any) -> List[str]:
+    """The task names of a ``train_cfg.phases`` entry."""
+    named = phase.get('task') if isinstance(phase, Mapping) else None
+    return [named] if isinstance(named, str) else list(named or [])
+
+
 def check_config(cfg: Mapping) -> None:
     """Check the continual keys of ``cfg``.
 
-    Checks ``model.distill_loss`` (λ = ``loss_weight`` >= 0; per task
-    ``0 < k <= 1``, ``0 <= delta <= 1``, ``eps > 0``; task names that have a
-    head), ``ewc_lambda >= 0`` of an ``EWCHook``,
+    Checks the top-level ``distill_loss`` (or ``model.distill_loss``; not
+    both): λ = ``loss_weight`` >= 0; per task ``0 < k <= 1``,
+    ``0 <= delta <= 1``, ``eps > 0``; task names that are registered task
+    types (that have a head, for ``model.distill_loss``); a loss for every
+    task distilled after its phase. Also ``ewc_lambda >= 0`` of an
+    ``EWCHook``,
     ``train_cfg.max_nonfinite_steps`` (an int >= 1 or None) and that every
     phase of ``train_cfg.phases`` names tasks with a head that the train and
     val datasets can provide (their ``TASK_TYPES``; the val set's ``tasks``
@@ -103,7 +113,15 @@ def check_config(cfg: Mapping) -> None:
     tasks = [t for t, head in (model.get('decode_heads') or {}).items()
              if head is not None]
     if model.get('distill_loss'):
-        _check_distill(problems, model['distill_loss'], tasks)
+        _check_distill(problems, model['distill_loss'], 'model.distill_loss',
+                       tasks, 'the model has heads')
+    if cfg.get('distill_loss'):
+        from mmhad.tasks import task_names
+        _check_distill(problems, cfg['distill_loss'], 'distill_loss',
+                       task_names(), 'registered task types are')
+        if model.get('distill_loss'):
+            problems.append('distill_loss and model.distill_loss: give the '
+                            'distillation loss once (the top-level one)')
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         if isinstance(hook, Mapping) and str(
                 hook.get('type', '')).endswith('EWCHook') and \
@@ -119,14 +137,24 @@ def check_config(cfg: Mapping) -> None:
     phases = train_cfg.get('phases') or []
     phase_tasks: List[str] = []
     for i, phase in enumerate(phases):
-        named = phase.get('task') if isinstance(phase, Mapping) else None
-        for task in ([named] if isinstance(named, str) else named or []):
+        for task in _named(phase):
             if tasks and task not in tasks:
                 problems.append(
                     f'train_cfg.phases.{i}.task={task!r}: unknown task; the '
                     f'model has heads {sorted(tasks)}')
             elif task not in phase_tasks:
                 phase_tasks.append(task)
+    distill = cfg.get('distill_loss') or model.get('distill_loss')
+    if distill and len(phases) > 1:
+        configured = set(distill.get('losses') or {})
+        early = [t for phase in phases[:-1] for t in _named(phase)]
+        old = [t for t in dict.fromkeys(early)
+               if t in tasks and t not in configured]
+        if old:
+            problems.append(
+                f'distill_loss.losses: no loss for the task(s) {old}, which '
+                'are distilled after their phase; add '
+                f'{old[0]}=dict(type=...)')
     for key in ('train_dataloader', 'val_dataloader'):
         _check_dataset_tasks(problems, cfg, key, phase_tasks)
     if problems:

@@ -8,7 +8,7 @@ import torch
 from mmhad.apis import init_model
 from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 
-CONFIG = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
+CONFIG = 'configs/baselines/finetune_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 HEIGHT, WIDTH = 30, 44  # not a multiple of the size divisor (8) on purpose
 
 

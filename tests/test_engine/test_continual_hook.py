@@ -14,7 +14,7 @@ from mmhad.utils.model import unwrap_model
 from tests.test_engine.utils import (REPO, make_tiny_scenes, tiny_config,
                                      train)
 
-FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
+FINETUNE = 'configs/baselines/finetune_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 def test_unwrap_model_takes_module_of_a_wrapper_only():

@@ -11,10 +11,10 @@ from mmhad.engine.runner import plan_phases, split_indices
 from mmhad.engine.runner.phase_plan import merge_overrides
 from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
-FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
-EWC = 'configs/baselines/ewc_r18-d8_3phase_synthetic.py'
-HAD6 = 'configs/had/had_r18-d8_6phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+FINETUNE = 'configs/baselines/finetune_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+EWC = 'configs/baselines/ewc_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+HAD6 = 'configs/had/had_r18-d8_1xb8-6x150it_synthetic-96x128_seg-depth-normal-edge-albedo-shading_mmhad-protocol.py'
 SIX_TASKS = ['semantic', 'depth', 'normal', 'edge', 'albedo', 'shading']
 
 

@@ -15,7 +15,7 @@ from mmhad.engine.hooks.ewc_hook import (CHECKPOINT_KEY, EWCPenalty,
 from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 from tests.test_models.utils import make_batch, tiny_model_cfg
 
-EWC = 'configs/baselines/ewc_r18-d8_3phase_synthetic.py'
+EWC = 'configs/baselines/ewc_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 # ------------------------------------------------------------- toy math

@@ -15,7 +15,7 @@ from tests.test_engine.test_ewc_hook import RecordLosses
 from tests.test_engine.utils import make_tiny_scenes, tiny_config, train
 from tests.test_models.utils import make_batch, tiny_model_cfg
 
-FINETUNE = 'configs/baselines/finetune_r18-d8_3phase_synthetic.py'
+FINETUNE = 'configs/baselines/finetune_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 # ---------------------------------------------------- the method: one file

@@ -14,7 +14,7 @@ from mmhad.utils.errors import NonFiniteLossError, NonFiniteTeacherError
 from tests.test_engine.test_continual_loop import scenes  # noqa: F401
 from tests.test_engine.utils import tiny_config, train
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 class InjectNaN(Hook):

@@ -8,7 +8,7 @@ from mmhad.engine.hooks.teacher_hook import (CHECKPOINT_KEY,
 from tests.test_engine.test_continual_loop import scenes  # noqa: F401
 from tests.test_engine.utils import tiny_config, train
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 def _load(path):

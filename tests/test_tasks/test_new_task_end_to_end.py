@@ -28,7 +28,7 @@ from mmhad.evaluation.report import (build_summary, is_lower_better,
 from mmhad.tasks import (LOWER, Measure, RegressionTask, get_task,
                          register_task, unregister_task)
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 class ToyXYTask(RegressionTask):
@@ -83,9 +83,7 @@ def toy_config(data_root: str, work_dir: str):
         semantic=semantic,
         toy_xy=dict(type='RegressionASPPHead', task='toy_xy', **head))
     # the toy task's HAD term takes its output_type from the definition
-    cfg.model.distill_loss.losses = dict(
-        semantic=cfg.model.distill_loss.losses.semantic,
-        toy_xy=dict(type='HADLoss'))
+    cfg.distill_loss.losses.toy_xy = dict(type='HADLoss')
     cfg.train_cfg.phases = [dict(task='semantic', max_iters=3),
                             dict(task='toy_xy', max_iters=3)]
     for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):

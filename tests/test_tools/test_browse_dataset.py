@@ -10,10 +10,10 @@ from tests.test_engine.utils import REPO, make_tiny_scenes
 from tests.test_tools.utils import load_tool
 
 browse = load_tool('misc/browse_dataset.py')
-SIX = osp.join(REPO, 'configs/had/had_r18-d8_6phase_synthetic.py')
+SIX = osp.join(REPO, 'configs/had/had_r18-d8_1xb8-6x150it_synthetic-96x128_seg-depth-normal-edge-albedo-shading_mmhad-protocol.py')
 #: The tasks of the six-phase config's data (whatever else is registered).
 SIX_TASKS = ('semantic', 'depth', 'normal', 'edge', 'albedo', 'shading')
-THREE = osp.join(REPO, 'configs/had/had_r18-d8_3phase_synthetic.py')
+THREE = osp.join(REPO, 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py')
 H, W = 32, 48  # make_tiny_scenes
 
 

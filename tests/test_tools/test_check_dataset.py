@@ -14,7 +14,7 @@ from tests.test_tools.utils import load_tool
 check_tool = load_tool('misc/check_dataset.py')
 train_tool = load_tool('train.py')
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_train_user_error_in_a_subprocess(tmp_path):
     MMHAD_DEBUG=1 shows it."""
     root = make_tiny_scenes(str(tmp_path / 'scenes'))
     cfg = tiny_config(HAD, root, str(tmp_path / 'w'))
-    cfg.model.distill_loss.loss_weight = -1
+    cfg.distill_loss.loss_weight = -1
     path = str(tmp_path / 'cfg.py')
     cfg.dump(path)
     cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), path]

@@ -161,8 +161,8 @@ def test_converted_tree_loads_and_passes_the_data_check(
         gt = samples[0]['data_samples']
         assert tuple(gt.gt_depth_map.data.shape) == (1, OUT_H, OUT_W)
     config = osp.join(
-        REPO, f'configs/had/had_r18-d8_cityscapes-{num_classes}cls_'
-        'seg-depth.py')
+        REPO, 'configs/had/had_r18-d8_8xb8-2x20e_cityscapes-'
+        f'{num_classes}cls-128x256_seg-depth_mmhad-protocol.py')
     out = check_dataset_passes(config, converted, capsys)
     # 2 phases x 1 training sample (contiguous halves of 3) + 2 val
     assert '4 samples' in out and 'all good' in out

@@ -210,6 +210,6 @@ def test_converted_tree_loads_and_passes_the_data_check(converted, capsys):
         assert tuple(gt.gt_sem_seg.data.shape) == (1, OUT_H, OUT_W)
         assert tuple(gt.gt_normal_map.data.shape) == (3, OUT_H, OUT_W)
     out = check_dataset_passes(
-        osp.join(REPO, 'configs/had/had_r18-d8_nyuv2_seg-depth-normal.py'),
+        osp.join(REPO, 'configs/had/had_r18-d8_8xb8-3x20e_nyuv2-288x384_seg-depth-normal_mmhad-protocol.py'),
         converted, capsys)
     assert '5 samples' in out and 'all good' in out

@@ -14,17 +14,17 @@ def test_sweep_runs_each_setting_against_one_baseline(tmp_path):
     tool = load_tool('analysis_tools/lhl_sweep.py')
     rows = tool.main([
         '--work-dir', work, '--method', 'had', '--seeds', '12',
-        '--param', 'model.distill_loss.loss_weight=0.0,30.0',
+        '--param', 'distill_loss.loss_weight=0.0,30.0',
         '--quick', '--phase-iters', '1', '--batch-size', '2',
         '--data-root', root, '--cfg-options', *SMALL_HEADS,
         'val_dataloader.batch_size=2'])
     assert [r['setting'] for r in rows] == [
-        {'model.distill_loss.loss_weight': '0.0'},
-        {'model.distill_loss.loss_weight': '30.0'}]
+        {'distill_loss.loss_weight': '0.0'},
+        {'distill_loss.loss_weight': '30.0'}]
     for r, value in zip(rows, ('0.0', '30.0')):
         run_dir = osp.join(work, f'loss_weight-{value}', 'had_s-d-n_seed12')
         record = json.load(open(osp.join(run_dir, 'benchmark_run.json')))
-        assert f'model.distill_loss.loss_weight={value}' in record['command']
+        assert f'distill_loss.loss_weight={value}' in record['command']
         assert len(r['delta_m']) == 1 and r['n'] == 1
     # one fine-tuning baseline serves every setting
     assert osp.isfile(osp.join(work, 'baseline', 'finetune_s-d-n_seed12',

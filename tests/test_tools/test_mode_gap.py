@@ -5,7 +5,7 @@ from mmseg.registry import MODELS
 from tests.test_engine.utils import make_tiny_scenes, tiny_config
 from tests.test_tools.utils import load_tool
 
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 
 
 @pytest.mark.parametrize('dropout', [0.0, 0.5])

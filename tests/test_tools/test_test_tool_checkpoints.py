@@ -13,7 +13,7 @@ from mmengine.config import Config
 from tests.test_tools.utils import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-JOINT = osp.join(REPO, 'configs/joint/joint_r18-d8_synthetic.py')
+JOINT = osp.join(REPO, 'configs/joint/joint_r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py')
 test_tool = load_tool('test.py')
 CheckpointTasksError = test_tool.CheckpointTasksError
 

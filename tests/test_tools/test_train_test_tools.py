@@ -22,10 +22,10 @@ from mmhad.datasets.synthetic_scenes import generate_dataset
 from tests.test_tools.utils import load_tool
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-JOINT = 'configs/joint/joint_r18-d8_synthetic.py'
-HAD = 'configs/had/had_r18-d8_3phase_synthetic.py'
-MMPRETRAIN_R18 = 'configs/joint/joint_mmpretrain-r18-d8_synthetic.py'
-MIT_B0 = 'configs/joint/joint_mit-b0_synthetic.py'
+JOINT = 'configs/joint/joint_r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+HAD = 'configs/had/had_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+MMPRETRAIN_R18 = 'configs/joint/joint_mmpretrain-r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
+MIT_B0 = 'configs/joint/joint_mit-b0_1xb8-1x450it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
 TASKS = ('semantic', 'depth', 'normal')
 NUM_VAL = 5
 HEIGHT, WIDTH = 32, 48

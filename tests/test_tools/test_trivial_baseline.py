@@ -19,7 +19,7 @@ def test_constant_predictions_match_numpy(tmp_path):
     opts = [f'train_dataloader.dataset.data_root={root}',
             f'val_dataloader.dataset.data_root={root}']
     metrics = load_tool('analysis_tools/trivial_baseline.py').main([
-        osp.join(REPO, 'configs/joint/joint_r18-d8_synthetic.py'),
+        osp.join(REPO, 'configs/joint/joint_r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'),
         '--out', str(tmp_path / 'm.json'), '--cfg-options', *opts])
 
     train_label = stack(root, 'train', 'label')

@@ -51,11 +51,16 @@ def measure(config: str, method: str, phase: int, batch_size: int,
     import torch
     from mmengine.optim import build_optim_wrapper
     from mmseg.registry import MODELS
+
+    from mmhad.models.losses import build_distill_loss
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     cfg = _build(config, batch_size)
     tasks = [p['task'] for p in cfg.train_cfg.phases]
     model = MODELS.build(cfg.model)
+    if cfg.get('distill_loss'):  # what TeacherHook sets in a run
+        model.set_distill_loss(build_distill_loss(cfg.distill_loss,
+                                                  model.tasks))
     model.set_tasks(learned=tasks[:phase])
     if method == 'had' and phase > 0:
         model.set_teacher(model.snapshot())

@@ -30,49 +30,45 @@ from mmhad.utils.checkpoint_io import atomic_write  # noqa: E402
 from mmhad.evaluation.report import (  # noqa: E402
     average_forgetting, delta_m, final_metrics, load_results, mean_rank)
 
+#: ``{model}_{schedule}_{dataset}_{order}`` of the synthetic leaf configs.
+SYN3 = 'r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal'
+SYN6 = ('r18-d8_1xb8-6x150it_synthetic-96x128_'
+        'seg-depth-normal-edge-albedo-shading')
+JOINT3 = 'r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal'
+#: Config folder of each method (``docs/configs.md``).
+FOLDERS = dict(finetune='baselines', lwf='baselines', ewc='baselines',
+               had='had', joint='joint')
+
+
+def leaf(method: str, body: str, protocol: str = 'mmhad') -> str:
+    """Path of the leaf config of ``method`` (``had-*``: an ablation)."""
+    folder = 'had/ablations' if method.startswith('had-') else \
+        FOLDERS[method]
+    return f'configs/{folder}/{method}_{body}_{protocol}-protocol.py'
+
+
+ABLATIONS = ('had-no-db', 'had-no-sg', 'had-arith-mean', 'had-paper',
+             'had-release')
 #: Per task sequence: the config of each method and the default task orders.
 SEQUENCES = {
     '3task': dict(
-        configs={
-            'finetune':
-            'configs/baselines/finetune_r18-d8_3phase_synthetic.py',
-            'lwf': 'configs/baselines/lwf_r18-d8_3phase_synthetic.py',
-            'ewc': 'configs/baselines/ewc_r18-d8_3phase_synthetic.py',
-            'had': 'configs/had/had_r18-d8_3phase_synthetic.py',
-            'had-no-db':
-            'configs/had/ablations/had-no-db_r18-d8_3phase_synthetic.py',
-            'had-no-sg':
-            'configs/had/ablations/had-no-sg_r18-d8_3phase_synthetic.py',
-            'had-arith-mean':
-            'configs/had/ablations/had-arith-mean_r18-d8_3phase_synthetic.py',
-            'had-paper':
-            'configs/had/ablations/had-paper_r18-d8_3phase_synthetic.py',
-            'had-release':
-            'configs/had/ablations/had-release_r18-d8_3phase_synthetic.py',
-            'joint': 'configs/joint/joint_r18-d8_synthetic.py',
-        },
+        configs=dict(
+            {m: leaf(m, SYN3)
+             for m in ('finetune', 'lwf', 'ewc', 'had') + ABLATIONS},
+            joint=leaf('joint', JOINT3)),
         orders=['semantic,depth,normal', 'normal,depth,semantic']),
     '6task': dict(
-        configs={
-            'finetune':
-            'configs/baselines/finetune_r18-d8_6phase_synthetic.py',
-            'lwf': 'configs/baselines/lwf_r18-d8_6phase_synthetic.py',
-            'ewc': 'configs/baselines/ewc_r18-d8_6phase_synthetic.py',
-            'had': 'configs/had/had_r18-d8_6phase_synthetic.py',
-        },
+        configs={m: leaf(m, SYN6) for m in ('finetune', 'lwf', 'ewc', 'had')},
         orders=['semantic,depth,normal,edge,albedo,shading']),
 }
 #: Configs of the methods under a protocol other than mmhad's (``--protocol``).
 PROTOCOLS = {
     'paper': {
         '3task': dict(
-            {
-                m: 'configs/protocols/'
-                f'{m}_r18-d8_3phase_synthetic_paper-protocol.py'
-                for m in ('finetune', 'lwf', 'ewc', 'had', 'had-paper',
-                          'had-release')
-            },
-            joint='configs/protocols/joint_r18-d8_synthetic_paper-protocol.py')
+            {m: leaf(m, SYN3, 'paper')
+             for m in ('finetune', 'lwf', 'ewc', 'had', 'had-paper',
+                       'had-release')},
+            joint=leaf('joint', JOINT3, 'paper'))
     }
 }
 METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})

@@ -9,8 +9,8 @@ the comparison in docs/benchmarks.md is never tuned on its own seeds.
 Usage:
     python tools/analysis_tools/lhl_sweep.py --work-dir work_dirs/sweep \
         --method had --seeds 10 11 \
-        --param model.distill_loss.loss_weight=1,3,10 \
-        [--param model.distill_loss.losses.depth.eps=1e-6,0.1] \
+        --param distill_loss.loss_weight=1,3,10 \
+        [--param distill_loss.losses.depth.eps=1e-6,0.1] \
         [lhl_benchmark options: --data-root DIR --phase-iters N ...]
 """
 import argparse

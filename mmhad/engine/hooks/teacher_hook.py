@@ -4,7 +4,9 @@ from typing import Optional
 import torch
 from mmseg.registry import HOOKS
 
+from mmhad.models.losses import build_distill_loss
 from mmhad.utils.checkpoint_io import first_non_finite
+from mmhad.utils.config_check import ConfigValueError
 from mmhad.utils.errors import NonFiniteTeacherError
 from .continual_hook import ContinualHook
 
@@ -39,9 +41,40 @@ class TeacherHook(ContinualHook):
     it), the weights are stored once: the checkpoint sets
     ``'mmhad_teacher_is_student'`` instead, and the teacher is restored from
     its ``state_dict``.
+
+    The distillation loss is the run config's top-level ``distill_loss``
+    (written by the method's ``configs/_base_/continual/*.py``, so a leaf
+    config never repeats it), built at ``before_run`` for the model's tasks
+    (:func:`~mmhad.models.losses.build_distill_loss`) and given to the model
+    with ``set_distill_loss``. A model built with its own
+    ``model.distill_loss`` keeps it; a config with both is refused.
     """
 
     priority = 'HIGH'  # before hooks that read the teacher
+
+    def __init__(self) -> None:
+        self._built_loss = None  # the loss this hook gave the model
+
+    def before_run(self, runner) -> None:
+        cfg = runner.cfg.get('distill_loss')
+        model = self.model(runner)
+        if model.distill_loss is not None and \
+                model.distill_loss is self._built_loss:
+            return  # before_run again (runner.test() after train())
+        if cfg is None:
+            if model.distill_loss is None:
+                raise ConfigValueError(
+                    'TeacherHook: the config has no distill_loss: inherit a '
+                    'method base (configs/_base_/continual/had.py or lwf.py) '
+                    'or give a top-level distill_loss=dict(type='
+                    "'HADDistillLoss', losses=dict(<task>=...))")
+            return
+        if model.distill_loss is not None:
+            raise ConfigValueError(
+                'distill_loss is given twice, as the top-level distill_loss '
+                'and as model.distill_loss: keep the top-level one')
+        self._built_loss = build_distill_loss(cfg, model.tasks)
+        model.set_distill_loss(self._built_loss)
 
     def before_train_phase(self, runner, phase_idx: int, phase,
                            resumed: bool) -> None:

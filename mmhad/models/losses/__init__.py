@@ -10,4 +10,5 @@ from .had_functional import (OPTIONS, check_option,  # noqa: F401
 from .pixel_distill import PixelDistillLoss  # noqa: F401
 from .had_loss import HADLoss  # noqa: F401
 from .lwf_loss import LwFLoss  # noqa: F401
-from .distill_loss import HADDistillLoss, build_task_loss  # noqa: F401
+from .distill_loss import (HADDistillLoss, build_distill_loss,  # noqa: F401
+                           build_task_loss)

@@ -1,5 +1,5 @@
 """Distillation over the old tasks: lambda times the mean of their L_t."""
-from typing import Dict, Mapping, Union
+from typing import Dict, Mapping, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -151,3 +151,34 @@ class HADDistillLoss(nn.Module):
     def loss_name(self) -> str:
         """Name of the total loss item."""
         return self._loss_name
+
+
+def build_distill_loss(cfg: Mapping, tasks: Sequence[str]) -> HADDistillLoss:
+    """Build a method's distillation loss for a model with heads ``tasks``.
+
+    A continual method's ``_base_`` file (``configs/_base_/continual/``)
+    configures one per-task loss for every task type it knows; a model has
+    heads for some of them (Cityscapes: semantic and depth). Entries of
+    ``cfg['losses']`` for tasks without a head are left out, so one method
+    file serves every model.
+
+    Args:
+        cfg (Mapping): A ``HADDistillLoss`` config (the run config's
+            top-level ``distill_loss``).
+        tasks (Sequence[str]): The model's tasks (``model.tasks``).
+
+    Returns:
+        HADDistillLoss: The loss over the old tasks among ``tasks``.
+
+    Raises:
+        ValueError: If ``losses`` configures none of ``tasks``.
+    """
+    cfg = dict(cfg)
+    losses = dict(cfg.get('losses') or {})
+    cfg['losses'] = {t: losses[t] for t in tasks if t in losses}
+    if not cfg['losses']:
+        raise ValueError(
+            f'distill_loss.losses configures {sorted(losses)} but the '
+            f'model has heads {list(tasks)}: give a loss for the tasks '
+            'that are distilled')
+    return MODELS.build(cfg)

@@ -4,10 +4,10 @@ The continual loop (:class:`~mmhad.engine.runner.ContinualTrainLoop`) and
 the method hooks (:class:`~mmhad.engine.hooks.TeacherHook`,
 :class:`~mmhad.engine.hooks.EWCHook`, a new regulariser...) talk to the
 segmentor through :class:`ContinualModel` only: they set the tasks of a
-phase, freeze a copy, attach a teacher, add a penalty and evaluate the
-supervised loss of given tasks. Anything else (backbone, heads, the
-distillation loss) is the model's own business. A method that needs
-nothing more is one hook file (``docs/adding_a_method.md``).
+phase, freeze a copy, attach a teacher with its distillation loss, add a
+penalty and evaluate the supervised loss of given tasks. Anything else
+(backbone, heads) is the model's own business. A method that needs nothing
+more is one hook file (``docs/adding_a_method.md``).
 
 :class:`~mmhad.models.segmentors.MultiTaskEncoderDecoder` implements it;
 ``isinstance(model, ContinualModel)`` checks that an object has every
@@ -46,9 +46,12 @@ class ContinualModel(Protocol):
             to switch an old task's head to eval mode).
         teacher (ContinualModel | None): The frozen model that distils the
             old tasks, or None; not part of ``state_dict()``.
+        distill_loss (nn.Module | None): The loss between the student's and
+            the teacher's old-task outputs (:meth:`set_distill_loss`).
     """
 
     decode_heads: Mapping[str, nn.Module]
+    distill_loss: Optional[nn.Module]
 
     @property
     def tasks(self) -> List[str]:
@@ -77,6 +80,11 @@ class ContinualModel(Protocol):
     def set_teacher(self, teacher: Optional['ContinualModel']) -> None:
         """Attach (or with None, drop) a frozen teacher: from then on the
         teacher's learned tasks that are not active are distilled."""
+
+    def set_distill_loss(self, loss: Optional[nn.Module]) -> None:
+        """Set (or with None, drop) the loss that distils the old tasks
+        towards the teacher (a module without weights, called by the
+        model; e.g. :class:`~mmhad.models.losses.HADDistillLoss`)."""
 
     def set_penalty(self, name: str, penalty: Optional[Penalty]) -> None:
         """Add (or with None, remove) a regulariser: every training step's

@@ -67,6 +67,8 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
         learned_tasks (Sequence[str], optional): Defaults to all tasks.
         distill_loss (dict, optional): Distillation loss over old tasks, e.g.
             ``dict(type='HADDistillLoss', ...)``; used only with a teacher.
+            Configs leave it out: :class:`~mmhad.engine.hooks.TeacherHook`
+            sets it from the run config's top-level ``distill_loss``.
         train_cfg, test_cfg (dict, optional): As in mmseg; only whole-image
             inference (``test_cfg=dict(mode='whole')``) is supported.
         data_preprocessor (dict, optional): Usually
@@ -175,9 +177,18 @@ class MultiTaskEncoderDecoder(BaseSegmentor):
                     teacher: Optional['MultiTaskEncoderDecoder']) -> None:
         """Attach (or with None, drop) a frozen teacher."""
         if teacher is not None and self.distill_loss is None:
-            raise ValueError('set_teacher: model.distill_loss is None; set '
-                             'it in the config to distil old tasks')
+            raise ValueError('set_teacher: the model has no distillation '
+                             'loss; give the config a top-level '
+                             'distill_loss (configs/_base_/continual/) for '
+                             'TeacherHook to set')
         self.__dict__['_teacher'] = teacher
+
+    def set_distill_loss(self, loss: Optional[nn.Module]) -> None:
+        """Set (or with None, drop) the loss that distils the old tasks,
+        e.g. a :class:`~mmhad.models.losses.HADDistillLoss` (set by
+        :class:`~mmhad.engine.hooks.TeacherHook` from the config's
+        ``distill_loss``). It holds no weights: not in ``state_dict()``."""
+        self.distill_loss = loss
 
     def snapshot(self) -> 'MultiTaskEncoderDecoder':
         """A frozen deep copy of this model (eval mode, no gradients)."""

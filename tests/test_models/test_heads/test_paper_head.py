@@ -243,7 +243,7 @@ def test_had_with_paper_architecture_trains_three_phases(tmp_path):
         root = str(tmp_path / 'scenes')
         generate_dataset(root, num_train=6, num_val=2, height=32, width=48,
                          seed=0)
-        config = CONFIGS / 'had' / 'had_r18-d8-paper-arch_3phase_synthetic.py'
+        config = CONFIGS / 'had' / 'had_r18-d8-paper-arch_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py'
         runner = load_tool('train.py').main([
             str(config), '--work-dir', str(tmp_path / 'work'),
             '--cfg-options', *tiny_options(root, phase_iters=(1, 1, 1))

@@ -23,7 +23,7 @@ from mmhad.models.losses import HADDistillLoss, HADLoss
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(__file__))))
 RELEASE_CFG = osp.join(ROOT, 'configs/had/ablations/'
-                       'had-release_r18-d8_3phase_synthetic.py')
+                       'had-release_r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal_mmhad-protocol.py')
 
 
 def _img(rows, channels=1):
@@ -295,7 +295,7 @@ def test_normal_switches_change_only_their_term():
 def test_release_config_builds_all_release_options():
     cfg = Config.fromfile(RELEASE_CFG)
     assert cfg.train_cfg.method == 'had-release'
-    distill = MODELS.build(cfg.model.distill_loss)
+    distill = MODELS.build(cfg.distill_loss)
     assert distill.task_reduction == 'sum'
     assert distill.loss_weight == 3.0
     sem, dep, nor = (distill.losses[k] for k in ('semantic', 'depth',

@@ -1,9 +1,0 @@
-# HAD in the paper's exact loss form: eps 1e-6 inside DB-HAD's log for every
-# task (mmhad uses 0.1 for depth / normals) and zero Sobel padding (mmhad
-# replicates the border, so the image border is no edge).
-_base_ = '../had_r18-d8_3phase_synthetic.py'
-paper_loss = dict(eps=1e-6, sobel_padding='zeros')
-model = dict(
-    distill_loss=dict(
-        losses=dict(semantic=paper_loss, depth=paper_loss, normal=paper_loss)))
-train_cfg = dict(method='had-paper')

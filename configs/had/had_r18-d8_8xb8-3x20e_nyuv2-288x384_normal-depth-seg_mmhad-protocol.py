@@ -1,0 +1,8 @@
+# HAD on NYUv2, dilated ResNet-18, task order normal -> depth -> semantic.
+_base_ = './had_r18-d8_8xb8-3x20e_nyuv2-288x384_seg-depth-normal_mmhad-protocol.py'
+train_cfg = dict(
+    phases=[
+        dict(task='normal', max_epochs=20),
+        dict(task='depth', max_epochs=20),
+        dict(task='semantic', max_epochs=20),
+    ])

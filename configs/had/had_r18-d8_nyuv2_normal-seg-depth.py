@@ -1,8 +1,0 @@
-# HAD on NYUv2, dilated ResNet-18, task order normal -> semantic -> depth.
-_base_ = './had_r18-d8_nyuv2_seg-depth-normal.py'
-train_cfg = dict(
-    phases=[
-        dict(task='normal', max_epochs=20),
-        dict(task='semantic', max_epochs=20),
-        dict(task='depth', max_epochs=20),
-    ])

@@ -1,8 +1,0 @@
-# finetune on the synthetic scenes with the paper's architecture and the
-# paper's protocol (no StudentModeHook, no augmentation, shuffle=False).
-_base_ = [
-    '../baselines/finetune_r18-d8-paper-arch_3phase_synthetic.py',
-    '../_base_/protocols/paper.py',
-]
-custom_hooks = {{_base_.paper_hooks_finetune}}
-train_dataloader = {{_base_.paper_train_dataloader}}

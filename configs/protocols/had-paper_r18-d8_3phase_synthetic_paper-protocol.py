@@ -1,8 +1,0 @@
-# HAD in the paper's loss form under the paper's protocol: the closest this
-# project gets to the paper on the synthetic scenes.
-_base_ = [
-    '../had/ablations/had-paper_r18-d8_3phase_synthetic.py',
-    '../_base_/protocols/paper.py',
-]
-custom_hooks = {{_base_.paper_hooks_had}}
-train_dataloader = {{_base_.paper_train_dataloader}}

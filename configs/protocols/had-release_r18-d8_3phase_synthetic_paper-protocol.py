@@ -1,9 +1,0 @@
-# The authors' release exactly: its loss forms (had-release) and its training
-# loop (no StudentModeHook, no augmentation, shuffle=False):
-# configs/_base_/protocols/paper.py.
-_base_ = [
-    '../had/ablations/had-release_r18-d8_3phase_synthetic.py',
-    '../_base_/protocols/paper.py',
-]
-custom_hooks = {{_base_.paper_hooks_had}}
-train_dataloader = {{_base_.paper_train_dataloader}}

@@ -1,9 +1,0 @@
-# had under the paper's protocol (no StudentModeHook, no augmentation,
-# shuffle=False): configs/_base_/protocols/paper.py over the mmhad-protocol
-# config of the same name.
-_base_ = [
-    '../had/had_r18-d8_cityscapes-7cls_seg-depth.py',
-    '../_base_/protocols/paper.py',
-]
-custom_hooks = {{_base_.paper_hooks_had}}
-train_dataloader = {{_base_.paper_train_dataloader}}

@@ -1,8 +1,0 @@
-# Joint training on the synthetic scenes under the paper's protocol (no
-# augmentation, shuffle=False; joint training has no StudentModeHook to drop):
-# configs/_base_/protocols/paper.py.
-_base_ = [
-    '../joint/joint_r18-d8_synthetic.py',
-    '../_base_/protocols/paper.py',
-]
-train_dataloader = {{_base_.paper_train_dataloader}}
