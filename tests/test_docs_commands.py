@@ -32,16 +32,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# docs/benchmarks.md is being rewritten by someone else: its broken commands
-# are marked here instead of fixed. (doc, fragment of the command) -> reason;
-# keyed by a fragment, not the line number, so that moving the line keeps
-# the mark. Remove an entry once the command is fixed (it then XPASSes).
-KNOWN_BROKEN = {
-    # lines 231 and 232 (2026-12-02): the script reads sys.argv by hand, so
-    # `--help` is taken for a run dir and fails; its options cannot be checked
-    ('docs/benchmarks.md', 'docs/benchmarks/rescore_final_checkpoints.py'):
-        'docs/benchmarks/rescore_final_checkpoints.py has no --help',
-}
+# (doc, fragment of the command) -> reason, for a documented command known
+# to be broken until its fix lands; keyed by a fragment, not the line number,
+# so that moving the line keeps the mark. Remove an entry once the command is
+# fixed (it then XPASSes).
+KNOWN_BROKEN: dict = {}
 
 SHELL_LANGS = {'', 'bash', 'sh', 'shell', 'console'}
 FENCE = re.compile(r'^(\s*)(`{3,}|~{3,})\s*([\w+-]*)')

@@ -17,6 +17,7 @@ one process per run, as mmengine keeps global state between runners):
     python docs/benchmarks/rescore_final_checkpoints.py --table \
         docs/benchmarks/runs/std
 """
+import argparse
 import glob
 import json
 import math
@@ -76,13 +77,22 @@ def table(runs_dir: str) -> str:
     return '\n'.join(lines)
 
 
-if __name__ == '__main__':
-    if sys.argv[1:2] == ['--table']:
-        print(table(sys.argv[2]))
-        sys.exit(0)
-    for run in sys.argv[1:]:
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('runs', nargs='*', help='benchmark run dirs')
+    parser.add_argument('--table', metavar='RUNS_DIR',
+                        help='print the table of the committed rescored runs')
+    args = parser.parse_args()
+    if args.table:
+        print(table(args.table))
+        return
+    for run in args.runs:
         out = osp.join(run, RESCORED)
         if not osp.exists(out):
             result = rescore(run)  # nothing is written if it fails
             with open(out, 'w') as f:
                 json.dump(result, f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
