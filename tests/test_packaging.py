@@ -112,10 +112,8 @@ def test_fresh_venv_with_newer_numpy_matplotlib_keeps_them(tmp_path):
     assert 'numpy' not in names and 'matplotlib' not in names
 
 
-#: Tools that import the installed mmhad instead of editing sys.path
-#: (tools/test.py and tools/misc/ still carry their own edit).
-TOOLS_WITHOUT_PATH_EDITS = ('tools/train.py', 'tools/analysis_tools',
-                            'tools/dataset_converters')
+#: Every tool and demo imports the installed mmhad; none edits sys.path.
+TOOLS_WITHOUT_PATH_EDITS = ('tools', 'demo')
 
 
 def tool_files():

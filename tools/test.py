@@ -24,21 +24,19 @@ import sys
 import uuid
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import mmhad  # noqa: E402,F401  (applies mmhad.compat before mmseg.models)
-from mmengine.config import Config  # noqa: E402
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.runner import CheckpointLoader  # noqa: E402
+import mmhad  # noqa: F401  (applies mmhad.compat before mmseg.models)
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import CheckpointLoader
 
 # Register the hooks that --out and --show / --show-dir add.
-import mmhad.engine.hooks.dump_predictions_hook  # noqa: E402,F401
-import mmhad.engine.hooks.visualization_hook  # noqa: E402,F401
-from mmhad.apis.checkpoint import checkpoint_state_dict  # noqa: E402
-from mmhad.utils.cli import (add_common_args, build_runner,  # noqa: E402
-                             load_config, run_tool, set_local_rank)
-from mmhad.utils.errors import UserError  # noqa: E402
-from mmhad.utils.model import unwrap_model  # noqa: E402
+import mmhad.engine.hooks.dump_predictions_hook  # noqa: F401
+import mmhad.engine.hooks.visualization_hook  # noqa: F401
+from mmhad.apis.checkpoint import checkpoint_state_dict
+from mmhad.utils.cli import (add_common_args, build_runner, load_config,
+                             run_tool, set_local_rank)
+from mmhad.utils.errors import UserError
+from mmhad.utils.model import unwrap_model
 
 #: Visualization hooks of the configs that --show / --show-dir replace by
 #: :class:`MultiTaskVisualizationHook` (mmseg's cannot read ``.npy`` images).
