@@ -1,19 +1,26 @@
-"""The protocol against the method: Δm of each method's mmhad-protocol run
-with the paper-protocol run of the same method and seed as its baseline.
+"""Paired gain of one setting over another, method by method.
 
-Reads the committed per-run results (``continual_results.json``) of two run
-folders of ``lhl_benchmark.py`` and prints a markdown table, one row per
-method: the mean gain over seeds with its two-sided 95 % t interval, and the
-gain of every seed.
+For every method and seed, Δm of the run in ``--runs`` with the run of the
+same method and seed in ``--baseline`` as its baseline (so a method is
+compared with itself: the protocol, or λ, is what changes). Reads the
+committed per-run results (``continual_results.json``) of two run folders of
+``lhl_benchmark.py`` and prints a markdown table: the mean gain over seeds
+with its two-sided 95 % t interval, and the gain of every seed.
 
 Usage (from the repository root)::
 
-    python docs/benchmarks/protocol_gap.py \
-        --mmhad docs/benchmarks/runs/std --paper docs/benchmarks/runs/paper_std
+    # the protocol against the method
+    python docs/benchmarks/paired_gap.py --runs docs/benchmarks/runs/std \
+        --baseline docs/benchmarks/runs/paper_std:paper
+    # lambda 1 (chosen on development seeds) against the default 3
+    python docs/benchmarks/paired_gap.py \
+        --runs docs/benchmarks/runs/heldout_lw1 \
+        --baseline docs/benchmarks/runs/std --methods lwf had
 """
 import argparse
 import os.path as osp
 import runpy
+from typing import Tuple
 
 from mmhad.evaluation.report import delta_m, load_results
 
@@ -23,6 +30,12 @@ bench = runpy.run_path(
              'analysis_tools', 'lhl_benchmark.py'))
 METHODS = ('finetune', 'lwf', 'ewc', 'had', 'had-paper', 'had-release',
            'joint')
+
+
+def folder(text: str) -> Tuple[str, str]:
+    """``'DIR[:PROTOCOL]'`` -> ``(DIR, PROTOCOL)``; mmhad by default."""
+    root, _, protocol = text.partition(':')
+    return root, protocol or 'mmhad'
 
 
 def run_dir(root: str, method: str, protocol: str, tag: str,
@@ -35,19 +48,21 @@ def run_dir(root: str, method: str, protocol: str, tag: str,
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--mmhad', required=True, help='mmhad-protocol runs')
-    p.add_argument('--paper', required=True, help='paper-protocol runs')
+    p.add_argument('--runs', type=folder, required=True,
+                   help='DIR[:PROTOCOL] of the runs compared')
+    p.add_argument('--baseline', type=folder, required=True,
+                   help='DIR[:PROTOCOL] of the baseline runs')
+    p.add_argument('--methods', nargs='+', default=list(METHODS))
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--tag', default='s-d-n', help='task order tag')
     args = p.parse_args()
-    print('| method | Δm % mmhad vs paper protocol [95 % CI] | per seed |')
+    print('| method | Δm % [95 % CI] | per seed |')
     print('|---|---|---|')
-    for method in METHODS:
+    for method in args.methods:
         gains = []
         for seed in args.seeds:
             dirs = [run_dir(root, method, protocol, args.tag, seed)
-                    for root, protocol in ((args.mmhad, 'mmhad'),
-                                           (args.paper, 'paper'))]
+                    for root, protocol in (args.runs, args.baseline)]
             if not all(osp.isdir(d) for d in dirs):
                 continue
             mine, base = (load_results(d) for d in dirs)
