@@ -38,14 +38,6 @@ def folder(text: str) -> Tuple[str, str]:
     return root, protocol or 'mmhad'
 
 
-def run_dir(root: str, method: str, protocol: str, tag: str,
-            seed: int) -> str:
-    """The folder ``lhl_benchmark.py`` gives a run."""
-    suffix = '' if protocol == 'mmhad' else f'_{protocol}'
-    tag = 'any' if method == 'joint' else tag
-    return osp.join(root, f'{method}{suffix}_{tag}_seed{seed}')
-
-
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--runs', type=folder, required=True,
@@ -61,7 +53,8 @@ def main() -> None:
     for method in args.methods:
         gains = []
         for seed in args.seeds:
-            dirs = [run_dir(root, method, protocol, args.tag, seed)
+            dirs = [bench['run_dir'](root, method, args.tag, seed,
+                                     protocol)
                     for root, protocol in (args.runs, args.baseline)]
             if not all(osp.isdir(d) for d in dirs):
                 continue

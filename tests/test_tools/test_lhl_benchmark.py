@@ -101,3 +101,31 @@ def test_sequences_pick_configs_and_reject_what_they_lack(capsys):
         else:
             raise AssertionError(f'{argv} was accepted')
         assert message in capsys.readouterr().err
+
+
+def test_run_dir_names_method_protocol_order_and_seed():
+    tool = load_tool('analysis_tools/lhl_benchmark.py')
+    order = ['normal', 'depth', 'semantic']
+    assert tool.run_dir('w', 'had', order, 3) == osp.join(
+        'w', 'had_n-d-s_seed3')
+    # a tag is taken as it is; the paper protocol is a suffix
+    assert tool.run_dir('w', 'lwf', 's-d-n', 0, 'paper') == osp.join(
+        'w', 'lwf_paper_s-d-n_seed0')
+    # joint learns all tasks at once: one folder whatever the order
+    assert tool.run_dir('w', 'joint', order, 1, 'paper') == osp.join(
+        'w', 'joint_paper_any_seed1')
+    # every committed run folder is one of these names
+    runs = osp.join(REPO, 'docs', 'benchmarks', 'runs')
+    checked = 0
+    for group in os.listdir(runs):
+        for name in os.listdir(osp.join(runs, group)):
+            path = osp.join(runs, group, name)
+            done = osp.join(path, 'benchmark_run.json')
+            if not osp.exists(done):
+                continue
+            record = json.load(open(done))
+            assert tool.run_dir(
+                osp.join(runs, group), record['method'], record['order'],
+                record['seed'], record.get('protocol', 'mmhad')) == path
+            checked += 1
+    assert checked > 0

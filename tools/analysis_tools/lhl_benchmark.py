@@ -169,13 +169,27 @@ def _git_commit() -> Optional[str]:
     return head + ('+dirty' if dirty else '')
 
 
+def run_dir(root: str, method: str, order: Sequence[str], seed: int,
+            protocol: str = 'mmhad') -> str:
+    """Folder of one run: ``{method}[_{protocol}]_{order}_seed{seed}``.
+
+    ``order`` is the task order (``['semantic', 'depth', 'normal']`` ->
+    ``s-d-n``) or its tag; an order-independent method (joint) gets ``any``.
+    The mmhad protocol adds no suffix, so older run folders keep their names.
+    """
+    if method in ORDER_INDEPENDENT:
+        tag = 'any'
+    elif isinstance(order, str):
+        tag = order
+    else:
+        tag = '-'.join(t[0] for t in order)
+    suffix = '' if protocol == 'mmhad' else f'_{protocol}'
+    return osp.join(root, f'{method}{suffix}_{tag}_seed{seed}')
+
+
 def run_one(args, method: str, order: List[str], seed: int) -> dict:
     """Train one configuration unless its results exist; return its record."""
-    tag = 'any' if method in ORDER_INDEPENDENT else '-'.join(
-        t[0] for t in order)
-    protocol = '' if args.protocol == 'mmhad' else f'_{args.protocol}'
-    work_dir = osp.join(args.work_dir,
-                        f'{method}{protocol}_{tag}_seed{seed}')
+    work_dir = run_dir(args.work_dir, method, order, seed, args.protocol)
     done = osp.join(work_dir, 'benchmark_run.json')
     if osp.exists(done):
         with open(done) as f:
