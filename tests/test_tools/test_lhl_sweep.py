@@ -44,3 +44,16 @@ def test_sweep_refuses_held_out_seeds_and_bad_params(capsys):
         assert message in capsys.readouterr().err
     assert tool.settings([('a', ['1', '2']), ('b', ['x'])]) == [
         {'a': '1', 'b': 'x'}, {'a': '2', 'b': 'x'}]
+
+
+def test_joined_keys_take_one_value_and_name_the_setting():
+    tool = load_tool('analysis_tools/lhl_sweep.py')
+    key, values = tool.parse_param(
+        'distill_loss.losses.semantic.k+distill_loss.losses.depth.k=0.5,0.95')
+    setting = tool.settings([(key, values)])[1]
+    assert tool.options(setting) == ['distill_loss.losses.semantic.k=0.95',
+                                     'distill_loss.losses.depth.k=0.95']
+    assert tool.tag(setting) == 'k-0.95'
+    grid = {'distill_loss.loss_weight': '1', 'a.eps': '0.1'}
+    assert tool.options(grid) == ['distill_loss.loss_weight=1', 'a.eps=0.1']
+    assert tool.tag(grid) == 'loss_weight-1_eps-0.1'

@@ -12,6 +12,9 @@ Usage:
         --param distill_loss.loss_weight=1,3,10 \
         [--param distill_loss.losses.depth.eps=1e-6,0.1] \
         [lhl_benchmark options: --data-root DIR --phase-iters N ...]
+
+Keys joined by ``+`` take one value, e.g. one k for both distilled tasks:
+``--param distill_loss.losses.semantic.k+distill_loss.losses.depth.k=0.5,1``.
 """
 import argparse
 import importlib.util
@@ -41,7 +44,11 @@ HELD_OUT_SEEDS = tuple(range(10))
 
 
 def parse_param(text: str) -> Tuple[str, List[str]]:
-    """``'key=v1,v2'`` -> ``('key', ['v1', 'v2'])``."""
+    """``'key=v1,v2'`` -> ``('key', ['v1', 'v2'])``.
+
+    ``key`` may join several config keys with ``+`` (one value sets them all,
+    e.g. the same k for every distilled task).
+    """
     key, sep, values = text.partition('=')
     if not sep or not key or not values:
         raise argparse.ArgumentTypeError(
@@ -54,7 +61,9 @@ def parse_args(argv=None) -> Tuple[argparse.Namespace, List[str]]:
     p.add_argument('--work-dir', default='work_dirs/lhl_sweep')
     p.add_argument('--method', required=True, help='an lhl_benchmark method')
     p.add_argument('--param', type=parse_param, action='append',
-                   required=True, help='KEY=V1,V2,... (repeatable: grid)')
+                   required=True,
+                   help='KEY[+KEY...]=V1,V2,... (repeatable: grid; keys '
+                   'joined by + take the same value)')
     p.add_argument('--seeds', nargs='+', type=int, default=[10, 11])
     p.add_argument('--allow-held-out', action='store_true',
                    help=f'allow seeds in {HELD_OUT_SEEDS[0]}-'
@@ -74,6 +83,12 @@ def settings(params: Sequence[Tuple[str, List[str]]]) -> List[Dict[str, str]]:
             for combo in itertools.product(*(v for _, v in params))]
 
 
+def options(setting: Dict[str, str]) -> List[str]:
+    """``--cfg-options`` of a setting; a ``+``-joined key sets every key."""
+    return [f'{key}={value}' for keys, value in setting.items()
+            for key in keys.split('+')]
+
+
 def tag(setting: Dict[str, str]) -> str:
     """Work-dir name of a setting, e.g. ``loss_weight-3``."""
     return '_'.join(f'{k.rsplit(".", 1)[-1]}-{v}' for k, v in setting.items())
@@ -88,7 +103,7 @@ def main(argv=None) -> List[dict]:
          bench.BASELINE] + base_argv)
     rows = []
     for setting in settings(args.param):
-        opts = [f'{k}={v}' for k, v in setting.items()]
+        opts = options(setting)
         run_args = bench.parse_args(
             ['--work-dir', osp.join(args.work_dir, tag(setting)),
              '--methods', args.method] + base_argv)
