@@ -29,7 +29,20 @@ def test_sweep_runs_each_setting_against_one_baseline(tmp_path):
     # one fine-tuning baseline serves every setting
     assert osp.isfile(osp.join(work, 'baseline', 'finetune_s-d-n_seed12',
                                'continual_results.json'))
-    assert '| loss_weight-30.0 |' in open(osp.join(work, 'sweep.md')).read()
+    table = open(osp.join(work, 'sweep.md')).read()
+    assert '| loss_weight-30.0 |' in table
+
+    # a second table over the same work dir and baseline, from the runs above
+    out = osp.join(work, 'sweep_30.md')
+    again = tool.main([
+        '--work-dir', work, '--method', 'had', '--seeds', '12',
+        '--param', 'distill_loss.loss_weight=30.0', '--out', out,
+        '--tabulate-only', '--quick', '--data-root', root])
+    assert again[0]['delta_m'] == rows[1]['delta_m']
+    assert json.load(open(osp.join(work, 'sweep_30.json')))[0]['setting'] == {
+        'distill_loss.loss_weight': '30.0'}
+    assert '| loss_weight-0.0 |' not in open(out).read()
+    assert open(osp.join(work, 'sweep.md')).read() == table
 
 
 def test_sweep_refuses_held_out_seeds_and_bad_params(capsys):

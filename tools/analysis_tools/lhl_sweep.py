@@ -11,6 +11,7 @@ Usage:
         --method had --seeds 10 11 \
         --param distill_loss.loss_weight=1,3,10 \
         [--param distill_loss.losses.depth.eps=1e-6,0.1] \
+        [--out work_dirs/sweep/sweep_eps.md] \
         [lhl_benchmark options: --data-root DIR --phase-iters N ...]
 
 Keys joined by ``+`` take one value, e.g. one k for both distilled tasks:
@@ -65,6 +66,9 @@ def parse_args(argv=None) -> Tuple[argparse.Namespace, List[str]]:
                    help='KEY[+KEY...]=V1,V2,... (repeatable: grid; keys '
                    'joined by + take the same value)')
     p.add_argument('--seeds', nargs='+', type=int, default=[10, 11])
+    p.add_argument('--out', help='markdown table (default: WORK_DIR/'
+                   'sweep.md); the JSON rows go beside it as .json, so '
+                   'several sweeps can share one work dir and baseline')
     p.add_argument('--allow-held-out', action='store_true',
                    help=f'allow seeds in {HELD_OUT_SEEDS[0]}-'
                    f'{HELD_OUT_SEEDS[-1]} (the benchmark\'s held-out seeds)')
@@ -125,9 +129,9 @@ def main(argv=None) -> List[dict]:
     lines += [f'| {tag(r["setting"])} | {bench.mean_std(r["delta_m"])} | '
               f'{len(r["delta_m"])} |' for r in rows]
     text = '\n'.join(lines)
-    atomic_write(osp.join(args.work_dir, 'sweep.md'), text + '\n')
-    atomic_write(osp.join(args.work_dir, 'sweep.json'),
-                 json.dumps(rows, indent=2))
+    out = args.out or osp.join(args.work_dir, 'sweep.md')
+    atomic_write(out, text + '\n')
+    atomic_write(osp.splitext(out)[0] + '.json', json.dumps(rows, indent=2))
     print(text)
     best = max(rows, key=lambda r: np.mean(r['delta_m']))
     print(f'best on these seeds: {tag(best["setting"])}')
