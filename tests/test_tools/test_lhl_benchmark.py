@@ -86,6 +86,16 @@ def test_sequences_pick_configs_and_reject_what_they_lack(capsys):
     for method in args.methods:
         assert osp.isfile(
             osp.join(REPO, tool.SEQUENCES['6task']['configs'][method]))
+    # the paper's architecture: fine-tune, LwF and HAD under both protocols
+    for protocol in ('mmhad', 'paper'):
+        args = tool.parse_args(['--sequence', '3task-paper-arch',
+                                '--protocol', protocol])
+        assert args.methods == ['finetune', 'lwf', 'had']
+        for method in args.methods:
+            path = args.configs[method]
+            assert '_r18-d8-paper-arch_' in path
+            assert path.endswith(f'_{protocol}-protocol.py')
+            assert osp.isfile(osp.join(REPO, path))
     args = tool.parse_args([])
     assert args.methods == list(tool.DEFAULT_METHODS)
     assert args.orders == ['semantic,depth,normal', 'normal,depth,semantic']

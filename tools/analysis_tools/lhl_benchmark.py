@@ -32,6 +32,8 @@ from mmhad.evaluation.report import (  # noqa: E402
 
 #: ``{model}_{schedule}_{dataset}_{order}`` of the synthetic leaf configs.
 SYN3 = 'r18-d8_1xb8-3x150it_synthetic-96x128_seg-depth-normal'
+#: The same with the paper's architecture (``_base_/models/*-paper_*``).
+SYN3_PAPER_ARCH = SYN3.replace('r18-d8_', 'r18-d8-paper-arch_', 1)
 SYN6 = ('r18-d8_1xb8-6x150it_synthetic-96x128_'
         'seg-depth-normal-edge-albedo-shading')
 JOINT3 = 'r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal'
@@ -60,6 +62,10 @@ SEQUENCES = {
     '6task': dict(
         configs={m: leaf(m, SYN6) for m in ('finetune', 'lwf', 'ewc', 'had')},
         orders=['semantic,depth,normal,edge,albedo,shading']),
+    '3task-paper-arch': dict(
+        configs={m: leaf(m, SYN3_PAPER_ARCH)
+                 for m in ('finetune', 'lwf', 'had')},
+        orders=['semantic,depth,normal', 'normal,depth,semantic']),
 }
 #: Configs of the methods under a protocol other than mmhad's (``--protocol``).
 PROTOCOLS = {
@@ -68,7 +74,9 @@ PROTOCOLS = {
             {m: leaf(m, SYN3, 'paper')
              for m in ('finetune', 'lwf', 'ewc', 'had', 'had-paper',
                        'had-release')},
-            joint=leaf('joint', JOINT3, 'paper'))
+            joint=leaf('joint', JOINT3, 'paper')),
+        '3task-paper-arch': {m: leaf(m, SYN3_PAPER_ARCH, 'paper')
+                             for m in ('finetune', 'lwf', 'had')},
     }
 }
 METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})
@@ -83,7 +91,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--work-dir', default='work_dirs/lhl_benchmark')
     p.add_argument('--sequence', default='3task', choices=sorted(SEQUENCES),
                    help='3task: semantic/depth/normal; 6task: + edge, '
-                   'albedo, shading')
+                   'albedo, shading; 3task-paper-arch: 3task with the '
+                   'paper\'s architecture (fine-tune, LwF, HAD)')
     p.add_argument('--methods', nargs='+', default=None, choices=METHODS,
                    help='default: all of the sequence\'s methods among '
                    f'{", ".join(DEFAULT_METHODS)}')
