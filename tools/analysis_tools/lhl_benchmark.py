@@ -37,6 +37,10 @@ SYN3_PAPER_ARCH = SYN3.replace('r18-d8_', 'r18-d8-paper-arch_', 1)
 SYN6 = ('r18-d8_1xb8-6x150it_synthetic-96x128_'
         'seg-depth-normal-edge-albedo-shading')
 JOINT3 = 'r18-d8_1xb8-1x450it_synthetic-96x128_seg-depth-normal'
+#: Default task orders of the 3-task sequences.
+ORDERS3 = ['semantic,depth,normal', 'normal,depth,semantic']
+#: The methods with a paper-architecture config.
+PAPER_ARCH_METHODS = ('finetune', 'lwf', 'had')
 #: Config folder of each method (``docs/configs.md``).
 FOLDERS = dict(finetune='baselines', lwf='baselines', ewc='baselines',
                had='had', joint='joint')
@@ -58,14 +62,13 @@ SEQUENCES = {
             {m: leaf(m, SYN3)
              for m in ('finetune', 'lwf', 'ewc', 'had') + ABLATIONS},
             joint=leaf('joint', JOINT3)),
-        orders=['semantic,depth,normal', 'normal,depth,semantic']),
+        orders=ORDERS3),
     '6task': dict(
         configs={m: leaf(m, SYN6) for m in ('finetune', 'lwf', 'ewc', 'had')},
         orders=['semantic,depth,normal,edge,albedo,shading']),
     '3task-paper-arch': dict(
-        configs={m: leaf(m, SYN3_PAPER_ARCH)
-                 for m in ('finetune', 'lwf', 'had')},
-        orders=['semantic,depth,normal', 'normal,depth,semantic']),
+        configs={m: leaf(m, SYN3_PAPER_ARCH) for m in PAPER_ARCH_METHODS},
+        orders=ORDERS3),
 }
 #: Configs of the methods under a protocol other than mmhad's (``--protocol``).
 PROTOCOLS = {
@@ -76,7 +79,7 @@ PROTOCOLS = {
                        'had-release')},
             joint=leaf('joint', JOINT3, 'paper')),
         '3task-paper-arch': {m: leaf(m, SYN3_PAPER_ARCH, 'paper')
-                             for m in ('finetune', 'lwf', 'had')},
+                             for m in PAPER_ARCH_METHODS},
     }
 }
 METHODS = sorted({m for s in SEQUENCES.values() for m in s['configs']})
